@@ -1,0 +1,76 @@
+"""Reusable config field types: secrets, guarded URLs, E.164 numbers, e-mail addresses.
+
+URL fields are checked by the egress policy passed in the validation context
+(`Model.model_validate(data, context={"egress": policy})`); without one the strict default applies.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationInfo
+
+from herald.delivery.egress import EgressPolicy
+from herald.errors import ForbiddenTarget
+
+_STRICT = EgressPolicy(())
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def _policy(info: ValidationInfo) -> EgressPolicy:
+    context = info.context or {}
+    policy = context.get("egress")
+    return policy if isinstance(policy, EgressPolicy) else _STRICT
+
+
+def _url_checker(label: str):  # type: ignore[no-untyped-def]
+    def check(value: Any, info: ValidationInfo) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            raise ValueError(f"{label} must be a string")
+        raw = raw.strip()
+        try:
+            _policy(info).check_url(raw)
+        except ForbiddenTarget as exc:
+            raise ValueError(f"Invalid {label}: {exc.message}") from None
+        return raw
+
+    return check
+
+
+def _e164(value: str) -> str:
+    # E.164 syntax (+, country code, at most 15 digits) and a country code that exists. Deliberately
+    # not the per-country length rules: seed bodies such as "+1234567890" must be accepted as they are.
+    message = "Phone number must be in E.164 format"
+    if not _E164.fullmatch(value):
+        raise ValueError(message)
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        raise ValueError(message) from None
+    if phonenumbers.region_code_for_country_code(parsed.country_code) == phonenumbers.UNKNOWN_REGION:
+        raise ValueError(message)
+    return value
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"Invalid email address: {exc}") from None
+
+
+Secret = Annotated[SecretStr, Field(min_length=1, max_length=4096)]
+"""A credential: stored encrypted, never returned, logged or put in an error."""
+
+WebhookUrl = Annotated[SecretStr, BeforeValidator(_url_checker("webhook URL")), Field(max_length=2048)]
+"""A URL that is itself the credential (Slack, Discord, Teams, Google Chat, webhook)."""
+
+ServerUrl = Annotated[str, AfterValidator(_url_checker("server URL")), Field(max_length=2048)]
+"""A public base URL of a self-hostable service (ntfy, Gotify, Matrix)."""
+
+PhoneNumber = Annotated[str, AfterValidator(_e164)]
+EmailAddress = Annotated[str, AfterValidator(_email), Field(max_length=254)]

@@ -1,0 +1,43 @@
+"""Pydantic errors → Herald's field errors: '<Field description> is required', named by wire path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
+
+from herald.errors import FieldError
+
+
+def _description(model: type[BaseModel] | None, name: str) -> str | None:
+    if model is None:
+        return None
+    for field_name, field in model.model_fields.items():
+        if name in (field_name, to_camel(field_name), field.alias):
+            return field.description
+    return None
+
+
+def field_errors(exc: ValidationError, model: type[BaseModel] | None, prefix: str) -> list[FieldError]:
+    """One FieldError per pydantic error, with camelCase paths under `prefix` (e.g. `config.chatId`)."""
+    out: list[FieldError] = []
+    for error in exc.errors(include_url=False):
+        loc = [to_camel(part) if isinstance(part, str) else str(part) for part in error["loc"]]
+        path = ".".join([prefix, *loc]) if prefix else ".".join(loc)
+        out.append(FieldError(path, _message(error, model)))
+    return out
+
+
+def _message(error: Any, model: type[BaseModel] | None) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    first = loc[0] if loc and isinstance(loc[0], str) else None
+    described = _description(model, first) if first else None
+    if kind == "missing":
+        return f"{described or to_camel(str(first or 'value'))} is required"
+    if kind == "extra_forbidden":
+        return f"Unknown field '{to_camel(str(loc[-1]))}'"
+    message = str(error["msg"])
+    # pydantic prefixes errors raised by our validators with "Value error, "; the rest is ours.
+    return message.removeprefix("Value error, ")

@@ -1,0 +1,82 @@
+"""HTTP status → outcome, in one place. Adapters add their service's own signals on top."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+from herald.adapters.base import HttpResponse, Receipt
+from herald.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
+
+MAX_ERROR_TEXT = 300
+
+
+def retry_after_seconds(response: HttpResponse) -> float | None:
+    """The standard `Retry-After` header: delta seconds or an HTTP date."""
+    value = response.header("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def short(text: str, limit: int = MAX_ERROR_TEXT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def failure(
+    service: str,
+    response: HttpResponse,
+    detail: str | None = None,
+    *,
+    retry_after: float | None = None,
+    retryable: bool | None = None,
+) -> DeliveryError:
+    """The classified error for a response that is not a success.
+
+    408, 429 and 5xx are retryable; 3xx and other 4xx are permanent. `retryable` overrides that for
+    services that signal throttling differently (e.g. Vonage status 1 in a 200).
+    """
+    status = response.status
+    words = short(detail if detail is not None else response.text) or response_reason(status)
+    message = f"{service} returned {status}: {words}"
+    if retryable is None:
+        retryable = status in (408, 429) or status >= 500
+    if retry_after is None and retryable:
+        retry_after = retry_after_seconds(response)
+    cls = RetryableDeliveryError if retryable else PermanentDeliveryError
+    code = "rate_limited" if status == 429 else ("redirect_refused" if 300 <= status < 400 else None)
+    return cls(message, code=code or ("provider_unavailable" if retryable else "provider_rejected"),
+               http_status=status, retry_after=retry_after)
+
+
+def expect(
+    service: str,
+    response: HttpResponse,
+    *,
+    ok: tuple[int, ...] | None = None,
+    detail: str | None = None,
+) -> Receipt:
+    """Success when the status is in `ok` (default: any 2xx); else raise the classified error."""
+    good = response.status in ok if ok else 200 <= response.status < 300
+    if not good:
+        raise failure(service, response, detail)
+    return Receipt(http_status=response.status)
+
+
+def response_reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "unexpected status"

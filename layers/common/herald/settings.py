@@ -1,0 +1,66 @@
+"""Environment read once into a typed model; everything else receives values from here."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, Field, field_validator
+
+DEFAULT_RETRY_SCHEDULE = (10, 30, 120, 600, 1800)
+
+
+class Settings(BaseModel):
+    """Every knob a Herald function reads. Names match the environment variables in template.yaml."""
+
+    table_name: str = Field("herald", alias="HERALD_TABLE_NAME")
+    queue_url: str = Field("", alias="HERALD_QUEUE_URL")
+    dlq_url: str = Field("", alias="HERALD_DLQ_URL")
+    kms_key_id: str = Field("alias/herald", alias="HERALD_KMS_KEY_ID")
+    sender_email: str = Field("alerts@example.com", alias="HERALD_SENDER_EMAIL")
+    stage: str = Field("dev", alias="HERALD_STAGE")
+    egress_allow: tuple[str, ...] = Field((), alias="HERALD_EGRESS_ALLOW")
+    retry_schedule: tuple[int, ...] = Field(DEFAULT_RETRY_SCHEDULE, alias="HERALD_RETRY_SCHEDULE")
+    endpoints: dict[str, str] = Field(default_factory=dict)
+    delivery_deadline_seconds: float = Field(15.0, alias="HERALD_DELIVERY_DEADLINE_SECONDS")
+    auth_cache_seconds: int = Field(30, alias="HERALD_AUTH_CACHE_SECONDS")
+
+    model_config = {"populate_by_name": True, "frozen": True}
+
+    @field_validator("egress_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("retry_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            return tuple(int(part) for part in parts) if parts else DEFAULT_RETRY_SCHEDULE
+        return value
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.retry_schedule) + 1
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        prefix = "HERALD_ENDPOINT_"
+        endpoints = {
+            key[len(prefix) :].lower(): value.rstrip("/")
+            for key, value in env.items()
+            if key.startswith(prefix) and value
+        }
+        known = {field.alias for field in cls.model_fields.values() if field.alias}
+        values: dict[str, object] = {key: value for key, value in env.items() if key in known and value != ""}
+        return cls.model_validate({**values, "endpoints": endpoints})
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings.from_env()
