@@ -49,12 +49,16 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
+        # HERALD_ENDPOINTS="kind=url,..." (one template parameter) and HERALD_ENDPOINT_<KIND>=url (wins).
+        endpoints: dict[str, str] = {}
+        for pair in env.get("HERALD_ENDPOINTS", "").split(","):
+            kind, _, url = pair.partition("=")
+            if kind.strip() and url.strip():
+                endpoints[kind.strip().lower()] = url.strip().rstrip("/")
         prefix = "HERALD_ENDPOINT_"
-        endpoints = {
-            key[len(prefix) :].lower(): value.rstrip("/")
-            for key, value in env.items()
-            if key.startswith(prefix) and value
-        }
+        endpoints.update(
+            {key[len(prefix) :].lower(): value.rstrip("/") for key, value in env.items() if key.startswith(prefix) and value}
+        )
         known = {field.alias for field in cls.model_fields.values() if field.alias}
         values: dict[str, object] = {key: value for key, value in env.items() if key in known and value != ""}
         return cls.model_validate({**values, "endpoints": endpoints})

@@ -1,0 +1,1 @@
+"""The HTTP API: one Powertools resolver, routes grouped by resource, errors mapped in one place."""

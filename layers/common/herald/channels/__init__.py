@@ -1,0 +1,1 @@
+"""Channels: one destination each, a kind plus its (encrypted) config."""

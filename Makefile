@@ -1,0 +1,69 @@
+# Herald: the two commands a newcomer needs are `make dev` and `make test`.
+SHELL := /bin/bash
+export PYENV_VERSION ?= 3.11.7:3.13.0
+PYTHON ?= python3.13
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+STAMP := $(VENV)/.installed
+
+TENANT ?= dev
+ROLE ?= admin
+STACK ?=
+
+.PHONY: dev test test-unit test-integration test-e2e lint format api-key build validate deploy bench clean
+
+$(STAMP): requirements-dev.txt layers/common/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+$(SAM): 
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==1.170.0
+
+dev: $(STAMP) ## run the whole system locally (AWS emulator, API, authorizer, ingest, sender)
+	$(PY) -m local
+
+api-key: $(STAMP) ## mint a key: make api-key TENANT=t ROLE=viewer|editor|admin [STACK=name]
+	@$(PY) -m local.api_key --tenant "$(TENANT)" --role "$(ROLE)" $(if $(STACK),--stack "$(STACK)")
+
+test: $(STAMP) ## unit, integration (moto) and e2e (local stack over HTTP)
+	$(PY) -m pytest tests
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+test-integration: $(STAMP)
+	$(PY) -m pytest tests/integration
+
+test-e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e
+
+lint: $(STAMP) $(SAM) ## ruff, mypy, sam validate --lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(SAM) validate --lint
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+validate: $(SAM)
+	$(SAM) validate --lint
+
+build: $(SAM) ## sam build (needs python3.13 on PATH)
+	$(SAM) build
+
+deploy: build
+	$(SAM) deploy --guided
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache

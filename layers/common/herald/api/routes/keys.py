@@ -1,0 +1,63 @@
+"""/v1/api-keys: an admin mints, lists and revokes the tenant's keys."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from herald.adapters.validation import field_errors
+from herald.api.errors import json_response
+from herald.api.request import caller, json_object, limit, query
+from herald.auth import service as auth
+from herald.auth.models import ApiKey
+from herald.auth.roles import Role
+from herald.errors import ValidationFailed
+
+router = Router()
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120, description="Key name")
+    role: Literal["viewer", "editor", "admin"] = Field(description="Role")
+
+
+def _view(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "role": key.role.name,
+        "prefix": key.prefix,
+        "createdAt": key.created_at,
+        "lastUsedAt": key.last_used_at,
+    }
+
+
+@router.get("/v1/api-keys", summary="List this tenant's API keys (never the keys themselves)")
+def list_keys():  # type: ignore[no-untyped-def]
+    principal = caller(router, Role.admin)
+    params = query(router, {"limit", "nextToken"})
+    keys, token = auth.list_api_keys(principal.tenant_id, limit(params.get("limit")), params.get("nextToken"))
+    return json_response(200, {"data": [_view(key) for key in keys], "nextToken": token})
+
+
+@router.post("/v1/api-keys", summary="Mint an API key; the full key is in this answer only")
+def create_key():  # type: ignore[no-untyped-def]
+    principal = caller(router, Role.admin)
+    try:
+        wanted = KeyCreate.model_validate(json_object(router))
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, KeyCreate, "")) from None
+    created = auth.create_api_key(principal.tenant_id, Role.parse(wanted.role), wanted.name)
+    view = _view(ApiKey(created.id, created.tenant_id, created.role, created.name, created.prefix, created.created_at))
+    return json_response(201, {**view, "key": created.key})
+
+
+@router.delete("/v1/api-keys/<key_id>", summary="Revoke an API key (stops working within 30 s)")
+def delete_key(key_id: str):  # type: ignore[no-untyped-def]
+    principal = caller(router, Role.admin)
+    auth.delete_api_key(principal.tenant_id, key_id)
+    return Response(status_code=204, body="")

@@ -1,0 +1,24 @@
+"""Routes that describe Herald itself: health and the channel kinds."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from herald.api.errors import json_response
+from herald.api.request import caller, query
+from herald.auth.roles import Role
+from herald.channels import service as channels
+
+router = Router()
+
+
+@router.get("/v1/health", summary="Liveness check (no key needed)")
+def health():  # type: ignore[no-untyped-def]
+    return json_response(200, {"status": "ok"})
+
+
+@router.get("/v1/kinds", summary="Every channel kind with its config JSON Schema and secret fields")
+def list_kinds():  # type: ignore[no-untyped-def]
+    caller(router, Role.viewer)
+    query(router, set())
+    return json_response(200, {"data": channels.list_kinds()})

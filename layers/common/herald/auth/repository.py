@@ -1,0 +1,103 @@
+"""API keys and tenants in DynamoDB. Keys are found by digest through the ByLookup index."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from herald import db
+from herald.auth.models import ApiKey
+from herald.auth.roles import Role
+from herald.timeutil import iso, utcnow
+
+LOOKUP_INDEX = "ByLookup"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _key_item_to_model(item: dict[str, Any]) -> ApiKey:
+    return ApiKey(
+        id=item["keyId"],
+        tenant_id=item["tenantId"],
+        role=Role.parse(item["role"]),
+        name=item["name"],
+        prefix=item["prefix"],
+        created_at=item["createdAt"],
+        last_used_at=item.get("lastUsedAt"),
+    )
+
+
+def put_tenant(tenant_id: str) -> bool:
+    """Create the tenant record if absent; True when it was created now."""
+    try:
+        db.table().put_item(
+            Item={"pk": db.tenant_pk(tenant_id), "sk": "TENANT", "tenantId": tenant_id, "createdAt": iso()},
+            ConditionExpression=Attr("pk").not_exists(),
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def tenant_exists(tenant_id: str) -> bool:
+    return "Item" in db.table().get_item(Key={"pk": db.tenant_pk(tenant_id), "sk": "TENANT"})
+
+
+def put_key(key: ApiKey, digest: str) -> None:
+    db.table().put_item(
+        Item={
+            "pk": db.tenant_pk(key.tenant_id),
+            "sk": f"KEY#{key.id}",
+            "lookup": f"KEY#{digest}",
+            "keyId": key.id,
+            "tenantId": key.tenant_id,
+            "role": key.role.name,
+            "name": key.name,
+            "prefix": key.prefix,
+            "createdAt": key.created_at,
+        },
+        ConditionExpression=Attr("pk").not_exists(),
+    )
+
+
+def find_key_by_digest(digest: str) -> ApiKey | None:
+    response = db.table().query(IndexName=LOOKUP_INDEX, KeyConditionExpression=Key("lookup").eq(f"KEY#{digest}"))
+    items = response.get("Items", [])
+    return _key_item_to_model(items[0]) if items else None
+
+
+def list_keys(tenant_id: str, limit: int, token: str | None) -> tuple[list[ApiKey], str | None]:
+    items, next_token = db.query_page(pk=db.tenant_pk(tenant_id), sk_prefix="KEY#", limit=limit, token=token)
+    return [_key_item_to_model(item) for item in items], next_token
+
+
+def delete_key(tenant_id: str, key_id: str) -> bool:
+    try:
+        db.table().delete_item(
+            Key={"pk": db.tenant_pk(tenant_id), "sk": f"KEY#{key_id}"}, ConditionExpression=Attr("pk").exists()
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def touch_key(tenant_id: str, key_id: str) -> None:
+    """Record use, at most once a minute per key (a conditional write; losing the race is fine)."""
+    now = utcnow()
+    try:
+        db.table().update_item(
+            Key={"pk": db.tenant_pk(tenant_id), "sk": f"KEY#{key_id}"},
+            UpdateExpression="SET lastUsedAt = :now",
+            ConditionExpression=Attr("pk").exists()
+            & (Attr("lastUsedAt").not_exists() | Attr("lastUsedAt").lt(iso(now - LAST_USED_RESOLUTION))),
+            ExpressionAttributeValues={":now": iso(now)},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise

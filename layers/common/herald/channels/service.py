@@ -1,0 +1,287 @@
+"""Channel use cases: create, read, list, update, replace, delete, and load for delivery.
+
+Services take plain dicts from the API and return plain dicts for it; they raise Herald errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from herald.adapters import registry
+from herald.adapters.base import SECRET_PLACEHOLDER, Adapter, ChannelConfig
+from herald.adapters.validation import field_errors
+from herald.channels import repository
+from herald.channels.repository import ChannelItem
+from herald.crypto import context_for, get_crypto
+from herald.delivery.egress import EgressPolicy, policy_from_settings
+from herald.errors import ChannelNotFound, FieldError, InvalidRequest, ValidationFailed
+from herald.ids import new_id
+from herald.models.channel import Channel, ChannelWrite
+from herald.providers import service as providers
+from herald.secrets import canonical_keys, carry_secrets, merge_patch, refuse_carried_secrets_on_new_destination
+from herald.settings import get_settings
+from herald.timeutil import iso
+
+def _policy() -> EgressPolicy:
+    return policy_from_settings(get_settings())
+
+
+def _adapter(name: Any) -> Adapter:
+    adapter = registry.find(name) if isinstance(name, str) else None
+    if adapter is None:
+        known = ", ".join(sorted(registry.ADAPTERS))
+        raise InvalidRequest(f"Unknown kind '{name}'. Known kinds: {known}.", code="unknown_kind")
+    return adapter
+
+
+def _envelope(body: Any) -> ChannelWrite:
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be a JSON object.", code="invalid_body")
+    try:
+        return ChannelWrite.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, ChannelWrite, "")) from None
+
+
+def _validate_config(adapter: Adapter, tenant_id: str, data: dict[str, Any]) -> ChannelConfig:
+    model = adapter.config_model
+    try:
+        config = model.model_validate(data, context={"egress": _policy()})
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, model, "config")) from None
+    for path in _placeholders(config.reveal(), "config"):
+        raise ValidationFailed([FieldError(path, "Send the secret itself; •••••••• only keeps a stored value")])
+    _require_credentials(tenant_id, config)
+    return config
+
+
+def _placeholders(value: Any, path: str) -> list[str]:
+    if value == SECRET_PLACEHOLDER:
+        return [path]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _placeholders(item, f"{path}.{key}")]
+    return []
+
+
+def _require_credentials(tenant_id: str, config: ChannelConfig) -> None:
+    missing = config.missing_credentials()
+    provider = config.provider()
+    if not missing or provider is None:
+        return
+    stored = providers.load(tenant_id, provider)
+    have = stored.reveal() if stored else {}
+    absent = [name for name in missing if not have.get(name)]
+    if absent:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    f"config.{name}",
+                    f"{name} is required: set it on the channel or store it once with "
+                    f"PUT /v1/settings/providers/{provider}",
+                )
+                for name in absent
+            ]
+        )
+
+
+def _seal(tenant_id: str, channel_id: str, config: ChannelConfig) -> bytes:
+    return get_crypto().seal_json(config.reveal(), context_for(tenant_id, channel_id))
+
+
+def _open(item: ChannelItem) -> ChannelConfig:
+    data = get_crypto().open_json(item.sealed_config, context_for(item.tenant_id, item.id))
+    return registry.get(item.kind).config_model.model_validate(data, context={"stored": True})
+
+
+def _domain(item: ChannelItem, config: ChannelConfig) -> Channel:
+    return Channel(
+        id=item.id,
+        tenant_id=item.tenant_id,
+        name=item.name,
+        kind=item.kind,
+        enabled=item.enabled,
+        events=item.events,
+        config=config,
+        summary=item.summary,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=item.version,
+    )
+
+
+def to_view(channel: Channel) -> dict[str, Any]:
+    """The API's view of a channel: camelCase, every secret replaced by the placeholder."""
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "kind": channel.kind,
+        "enabled": channel.enabled,
+        "events": list(channel.events) if channel.events is not None else None,
+        "config": channel.config.redacted(),
+        "configSummary": channel.summary,
+        "createdAt": channel.created_at,
+        "updatedAt": channel.updated_at,
+    }
+
+
+def create_channel(tenant_id: str, body: Any) -> dict[str, Any]:
+    """Validate, encrypt and store a new channel. Raises InvalidRequest (400), ValidationFailed (422)."""
+    write = _envelope(body)
+    kind_name = write.kind if write.kind is not None else write.type
+    if kind_name is None:
+        raise ValidationFailed([FieldError("kind", "kind is required")])
+    adapter = _adapter(kind_name)
+    if write.config is None:
+        raise ValidationFailed([FieldError("config", "config is required")])
+    config = _validate_config(adapter, tenant_id, write.config)
+    now = iso()
+    channel_id = new_id("ch")
+    item = ChannelItem(
+        id=channel_id,
+        tenant_id=tenant_id,
+        name=write.name or adapter.display_name,
+        kind=adapter.kind,
+        enabled=True if write.enabled is None else write.enabled,
+        events=tuple(write.events) if write.events is not None else None,
+        sealed_config=_seal(tenant_id, channel_id, config),
+        summary=config.summary(),
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    repository.put_new(item)
+    return to_view(_domain(item, config))
+
+
+def load_channel(tenant_id: str, channel_id: str) -> Channel:
+    """The channel with its decrypted config. Raises ChannelNotFound (also for another tenant's id)."""
+    item = repository.get(tenant_id, channel_id)
+    if item is None:
+        raise ChannelNotFound(channel_id)
+    return _domain(item, _open(item))
+
+
+def load_for_delivery(tenant_id: str, channel_id: str) -> Channel:
+    """The channel with credentials it leaves to the tenant's provider settings filled in.
+
+    Raises ChannelNotFound; ValidationFailed when the provider settings it relies on are gone.
+    """
+    channel = load_channel(tenant_id, channel_id)
+    return replace_config(channel, with_provider_credentials(tenant_id, channel.config))
+
+
+def with_provider_credentials(tenant_id: str, config: ChannelConfig) -> ChannelConfig:
+    provider = config.provider()
+    if provider is None or not config.missing_credentials():
+        return config
+    stored = providers.load(tenant_id, provider)
+    if stored is None:
+        raise ValidationFailed(
+            [FieldError(f"config.{name}", f"{name} is not set and no {provider} provider settings are stored")
+             for name in config.missing_credentials()]
+        )
+    merged = {**stored.reveal(), **config.reveal()}
+    return type(config).model_validate(merged, context={"stored": True})
+
+
+def replace_config(channel: Channel, config: ChannelConfig) -> Channel:
+    from dataclasses import replace
+
+    return replace(channel, config=config)
+
+
+def get_channel(tenant_id: str, channel_id: str) -> dict[str, Any]:
+    return to_view(load_channel(tenant_id, channel_id))
+
+
+def list_channels(
+    tenant_id: str, *, kind: str | None, enabled: bool | None, limit: int, token: str | None
+) -> dict[str, Any]:
+    """A page of channels, newest first. `kind` may be an alias; it is normalised first."""
+    normalised = _adapter(kind).kind if kind is not None else None
+    items, next_token = repository.list_page(tenant_id, limit, token, normalised, enabled)
+    return {"data": [to_view(_domain(item, _open(item))) for item in items], "nextToken": next_token}
+
+
+def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool) -> dict[str, Any]:
+    """PATCH (merge) or PUT (replace). Secrets left as •••••••• keep their value unless the destination moves.
+
+    Raises ChannelNotFound, InvalidRequest, ValidationFailed.
+    """
+    write = _envelope(body)
+    current = load_channel(tenant_id, channel_id)
+    adapter = registry.get(current.kind)
+    requested_kind = write.kind if write.kind is not None else write.type
+    if requested_kind is not None and _adapter(requested_kind).kind != current.kind:
+        raise ValidationFailed([FieldError("kind", "A channel's kind cannot change; create a new channel")])
+    if replace and write.config is None:
+        raise ValidationFailed([FieldError("config", "config is required")])
+
+    config = current.config
+    if write.config is not None:
+        stored = current.config.reveal()
+        incoming = canonical_keys(adapter.config_model, write.config)
+        candidate = incoming if replace else merge_patch(stored, incoming)
+        filled, carried = carry_secrets(candidate, stored, "config")
+        # Secrets the caller did not mention in a PATCH stay as they are; they are "carried" too.
+        if not replace:
+            carried += [f"config.{name}" for name in adapter.config_model.secret_fields()
+                        if name in stored and name not in incoming]
+        config = _validate_config(adapter, tenant_id, filled)
+        refuse_carried_secrets_on_new_destination(current.config, config, carried)
+
+    def pick(value: Any, present: bool, keep: Any, default: Any) -> Any:
+        if present:
+            return value
+        return default if replace else keep
+
+    fields = write.model_fields_set
+    name = pick(write.name, "name" in fields and write.name is not None, current.name, adapter.display_name)
+    enabled = pick(write.enabled, "enabled" in fields and write.enabled is not None, current.enabled, True)
+    events = pick(
+        tuple(write.events) if write.events is not None else None, "events" in fields, current.events, None
+    )
+    item = ChannelItem(
+        id=current.id,
+        tenant_id=tenant_id,
+        name=name,
+        kind=current.kind,
+        enabled=enabled,
+        events=events,
+        sealed_config=_seal(tenant_id, current.id, config) if config is not current.config else b"",
+        summary=config.summary(),
+        created_at=current.created_at,
+        updated_at=iso(),
+        version=current.version + 1,
+    )
+    if config is current.config:
+        stored_item = repository.get(tenant_id, channel_id)
+        if stored_item is None:
+            raise ChannelNotFound(channel_id)
+        item = ChannelItem(**{**item.__dict__, "sealed_config": stored_item.sealed_config})
+    if not repository.replace(item, current.version):
+        raise InvalidRequest("The channel changed while it was being updated; read it and try again.",
+                             code="conflict")
+    return to_view(_domain(item, config))
+
+
+def delete_channel(tenant_id: str, channel_id: str) -> None:
+    """Raises ChannelNotFound."""
+    if not repository.delete(tenant_id, channel_id):
+        raise ChannelNotFound(channel_id)
+
+
+def list_kinds() -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": adapter.kind,
+            "displayName": adapter.display_name,
+            "aliases": list(adapter.aliases),
+            "configSchema": adapter.config_model.model_json_schema(by_alias=True),
+            "secretFields": adapter.config_model.secret_fields(),
+        }
+        for adapter in registry.ADAPTERS.values()
+    ]
+

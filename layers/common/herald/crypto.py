@@ -1,0 +1,125 @@
+"""Envelope encryption with KMS: the only module that talks to KMS.
+
+A KMS data key (AES-256) is generated per sealed object under the Herald key, with an encryption
+context naming the tenant and the object; the object is sealed with AES-GCM using the same context
+as associated data. A ciphertext copied to another item or tenant therefore fails to open.
+Envelope rather than KMS Encrypt directly: configs may exceed KMS's 4 KiB plaintext limit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from botocore.exceptions import ClientError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from herald import aws
+from herald.errors import DecryptionFailed
+from herald.settings import get_settings
+
+_VERSION = 1
+_NONCE_BYTES = 12
+
+
+def context_for(tenant_id: str, object_id: str) -> dict[str, str]:
+    return {"tenant": tenant_id, "object": object_id}
+
+
+def _aad(context: Mapping[str, str]) -> bytes:
+    return json.dumps(dict(sorted(context.items())), separators=(",", ":")).encode()
+
+
+class _KeyCache:
+    """Plain data keys by (wrapped key, context), briefly: a burst of sends costs one KMS call, not one each."""
+
+    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 512) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._items: OrderedDict[tuple[bytes, bytes], tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[bytes, bytes]) -> bytes | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or hit[0] < time.monotonic():
+                self._items.pop(key, None)
+                return None
+            self._items.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: tuple[bytes, bytes], value: bytes) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + self._ttl, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+
+
+class Crypto:
+    """Seal and open small documents under a KMS key, bound to an encryption context."""
+
+    def __init__(self, key_id: str, kms: Any = None, cache_ttl_seconds: float = 300.0) -> None:
+        self._key_id = key_id
+        self._kms = kms
+        self._cache = _KeyCache(cache_ttl_seconds)
+        self.kms_calls = 0
+
+    @property
+    def kms(self) -> Any:
+        if self._kms is None:
+            self._kms = aws.client("kms")
+        return self._kms
+
+    def seal(self, plaintext: bytes, context: Mapping[str, str]) -> bytes:
+        """Encrypt; the result is one opaque blob to store as is."""
+        self.kms_calls += 1
+        data_key = self.kms.generate_data_key(KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=dict(context))
+        wrapped: bytes = data_key["CiphertextBlob"]
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = AESGCM(data_key["Plaintext"]).encrypt(nonce, plaintext, _aad(context))
+        self._cache.put((wrapped, _aad(context)), data_key["Plaintext"])
+        return bytes([_VERSION]) + len(wrapped).to_bytes(2, "big") + wrapped + nonce + sealed
+
+    def open(self, blob: bytes, context: Mapping[str, str]) -> bytes:
+        """Decrypt a blob made by `seal` with the same context. Raises DecryptionFailed otherwise."""
+        try:
+            if blob[0] != _VERSION:
+                raise DecryptionFailed("Unknown ciphertext version.")
+            size = int.from_bytes(blob[1:3], "big")
+            wrapped = blob[3 : 3 + size]
+            nonce = blob[3 + size : 3 + size + _NONCE_BYTES]
+            sealed = blob[3 + size + _NONCE_BYTES :]
+        except IndexError as exc:
+            raise DecryptionFailed("Ciphertext is truncated.") from exc
+        aad = _aad(context)
+        plain_key = self._cache.get((wrapped, aad))
+        if plain_key is None:
+            try:
+                self.kms_calls += 1
+                plain_key = self.kms.decrypt(CiphertextBlob=wrapped, EncryptionContext=dict(context))["Plaintext"]
+            except ClientError as exc:
+                raise DecryptionFailed("The stored secret could not be decrypted for this object.") from exc
+            self._cache.put((wrapped, aad), plain_key)
+        try:
+            return AESGCM(plain_key).decrypt(nonce, sealed, aad)
+        except InvalidTag as exc:
+            raise DecryptionFailed("The stored secret could not be decrypted for this object.") from exc
+
+    def seal_json(self, document: Any, context: Mapping[str, str]) -> bytes:
+        return self.seal(json.dumps(document, separators=(",", ":")).encode(), context)
+
+    def open_json(self, blob: bytes, context: Mapping[str, str]) -> Any:
+        return json.loads(self.open(blob, context))
+
+
+@cache
+def get_crypto() -> Crypto:
+    return Crypto(get_settings().kms_key_id)

@@ -1,0 +1,67 @@
+"""The delivery queue: enqueue in batches (failed entries retried, never dropped), delay, dead-letter."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from herald import aws
+from herald.models.delivery import QueueMessage
+from herald.settings import get_settings
+
+SQS_BATCH = 10
+MAX_VISIBILITY_SECONDS = 12 * 3600
+_BATCH_TRIES = 5
+
+
+class EnqueueFailed(Exception):  # noqa: N818
+    """Some messages could not be queued after retries; the caller must not report them queued."""
+
+    def __init__(self, failed_ids: list[str]) -> None:
+        super().__init__(f"{len(failed_ids)} deliveries could not be queued")
+        self.failed_ids = failed_ids
+
+
+def enqueue(messages: list[QueueMessage], delay_seconds: int = 0) -> int:
+    """Send every message with SendMessageBatch (10 per call). Returns the number of calls made.
+
+    Entries SQS reports as failed are sent again (bounded); raises EnqueueFailed if any still fail.
+    """
+    sqs = aws.client("sqs")
+    url = get_settings().queue_url
+    calls = 0
+    for start in range(0, len(messages), SQS_BATCH):
+        pending = {msg.deliveryId: msg for msg in messages[start : start + SQS_BATCH]}
+        for attempt in range(_BATCH_TRIES):
+            calls += 1
+            response = sqs.send_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(index), "MessageBody": msg.model_dump_json(), "DelaySeconds": delay_seconds}
+                    for index, msg in enumerate(pending.values())
+                ],
+            )
+            by_index = list(pending.values())
+            failed = {by_index[int(entry["Id"])].deliveryId for entry in response.get("Failed", [])}
+            pending = {key: msg for key, msg in pending.items() if key in failed}
+            if not pending:
+                break
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        if pending:
+            raise EnqueueFailed(list(pending))
+    return calls
+
+
+def delay(receipt_handle: str, seconds: int) -> None:
+    """Hide a received message for `seconds` (up to 12 h): the queue is the retry timer."""
+    aws.client("sqs").change_message_visibility(
+        QueueUrl=get_settings().queue_url,
+        ReceiptHandle=receipt_handle,
+        VisibilityTimeout=max(0, min(int(seconds), MAX_VISIBILITY_SECONDS)),
+    )
+
+
+def dead_letter(body: str, reason: str) -> None:
+    """Move a message to the DLQ ourselves (attempts are counted by Herald, not by SQS receives)."""
+    attributes: dict[str, Any] = {"reason": {"DataType": "String", "StringValue": reason[:256]}}
+    aws.client("sqs").send_message(QueueUrl=get_settings().dlq_url, MessageBody=body, MessageAttributes=attributes)

@@ -1,0 +1,67 @@
+"""The sender's batch loop: up to ten deliveries at once, partial failures reported to SQS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pydantic import ValidationError
+
+from herald.delivery import queue, service
+from herald.delivery.service import Outcome
+from herald.models.delivery import QueueMessage
+from herald.observability import logger
+
+
+def _handle(record: dict[str, Any]) -> Outcome | None:
+    try:
+        message = QueueMessage.model_validate_json(record["body"])
+    except (ValidationError, KeyError):
+        return None
+    return service.attempt(message.tenantId, message.deliveryId)
+
+
+def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
+    """Attempt every record concurrently (a slow receiver delays no other) and tell SQS which to keep.
+
+    Retries: the message is hidden for the retry delay and reported as a batch item failure.
+    Exhausted or unreadable: the message is moved to the DLQ and acknowledged.
+    """
+    failures: list[dict[str, str]] = []
+    if not records:
+        return {"batchItemFailures": failures}
+    with ThreadPoolExecutor(max_workers=min(10, len(records))) as pool:
+        outcomes = list(pool.map(_safe_handle, records))
+    for record, outcome in zip(records, outcomes, strict=True):
+        if not _settle(record, outcome):
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+
+
+def _safe_handle(record: dict[str, Any]) -> Outcome | Exception | None:
+    try:
+        return _handle(record)
+    except Exception as exc:  # noqa: BLE001 - keep the message; SQS brings it back
+        logger.exception("Delivery record could not be processed", extra={"messageId": record.get("messageId")})
+        return exc
+
+
+def _settle(record: dict[str, Any], outcome: Outcome | Exception | None) -> bool:
+    """Do what the outcome asks of the queue; True when the message may be deleted."""
+    try:
+        if outcome is None:
+            logger.error("Unreadable delivery message", extra={"messageId": record.get("messageId")})
+            queue.dead_letter(record.get("body", ""), "unreadable message")
+            return True
+        if isinstance(outcome, Exception):
+            return False
+        if outcome.action == "retry":
+            queue.delay(record["receiptHandle"], outcome.delay)
+            return False
+        if outcome.action == "dead":
+            queue.dead_letter(record["body"], outcome.code or "dead")
+        return True
+    except Exception:  # noqa: BLE001 - could not settle: keep the message, SQS redelivers it
+        logger.exception("Could not settle delivery message", extra={"messageId": record.get("messageId")})
+        return False

@@ -1,0 +1,24 @@
+"""Request bodies of the sending routes, validated before any lookup (422 names each field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from herald.adapters.fields import EmailAddress
+
+
+class SendRequest(BaseModel):
+    """POST /v1/notifications (the Kaireon seed's `providerIds` is accepted for `channelIds`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    channel_ids: list[str] = Field(alias="channelIds", min_length=1, max_length=20, description="channelIds")
+    notification: dict[str, Any] = Field(description="notification")
+
+
+class TestEmailRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailAddress = Field(description="Email address")

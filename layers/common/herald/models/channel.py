@@ -1,0 +1,52 @@
+"""Channel boundary models: the write bodies the API accepts and the domain channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+from herald.adapters.base import ChannelConfig
+from herald.models.notification import normalize_event_type
+
+
+def _events(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise ValueError("events must be a list of event types")
+    return sorted({normalize_event_type(item) if isinstance(item, str) else item for item in value})
+
+
+class ChannelWrite(BaseModel):
+    """The envelope of POST / PUT / PATCH bodies; `config` is validated by the kind's own model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    kind: str | None = None
+    type: str | None = None
+    enabled: StrictBool | None = None
+    events: list[str] | None = None
+    config: dict[str, Any] | None = None
+
+    _normalise_events = field_validator("events", mode="before")(_events)
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    tenant_id: str
+    name: str
+    kind: str
+    enabled: bool
+    events: tuple[str, ...] | None
+    config: ChannelConfig
+    summary: str
+    created_at: str
+    updated_at: str
+    version: int = 1
+
+    def accepts(self, event: str) -> bool:
+        return self.enabled and (self.events is None or event in self.events)

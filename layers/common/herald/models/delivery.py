@@ -1,0 +1,83 @@
+"""Delivery boundary models: the queue message and the delivery record the log shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+DeliveryStatus = Literal["queued", "retrying", "delivered", "failed", "suppressed"]
+STATUSES: tuple[str, ...] = ("queued", "retrying", "delivered", "failed", "suppressed")
+FINAL = frozenset({"delivered", "failed", "suppressed"})
+
+
+class QueueMessage(BaseModel):
+    """The SQS message body: just enough to find the delivery record (which holds everything else)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    tenantId: str  # noqa: N815 - wire name
+    deliveryId: str  # noqa: N815 - wire name
+
+
+@dataclass(frozen=True)
+class Attempt:
+    attempt: int
+    time: str
+    status: str  # delivered | retrying | failed
+    http_status: int | None = None
+    error: str | None = None
+    latency_ms: int | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "attempt": self.attempt,
+            "time": self.time,
+            "status": self.status,
+            "httpStatus": self.http_status,
+            "error": self.error,
+            "latencyMs": self.latency_ms,
+        }
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: str
+    tenant_id: str
+    channel_id: str | None
+    kind: str
+    event: str
+    status: str
+    notification: dict[str, Any]
+    created_at: str
+    updated_at: str
+    attempts: tuple[dict[str, Any], ...] = ()
+    attempt_count: int = 0
+    code: str | None = None
+    error: str | None = None
+    provider_message_id: str | None = None
+    notification_id: str | None = None
+    event_id: str | None = None
+    not_before: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "channelId": self.channel_id,
+            "kind": self.kind,
+            "event": self.event,
+            "status": self.status,
+            "code": self.code,
+            "error": self.error,
+            "providerMessageId": self.provider_message_id,
+            "attempts": list(self.attempts),
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+        if self.event_id:
+            body["eventId"] = self.event_id
+        else:
+            body["notificationId"] = self.notification_id
+        return body

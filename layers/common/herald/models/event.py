@@ -1,0 +1,98 @@
+"""Monitoring events as they arrive (API body, SNS Message, EventBridge detail), and rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from herald.models.notification import Monitor, Severity, normalize_event_type
+from herald.timeutil import utcnow
+
+
+class MonitoringEvent(BaseModel):
+    """One event from a monitoring system. StatusMate-style `{"text", "meta": {...}}` bodies are accepted."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    tenant_id: str | None = Field(None, max_length=128)
+    type: str = Field(description="type")
+    occurred_at: datetime = Field(default_factory=utcnow)
+    severity: Severity | None = None
+    monitor: Monitor | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    channel_ids: list[str] | None = Field(None, max_length=1000)
+    dedup_key: str | None = Field(None, max_length=255)
+    downtime_seconds: int | None = Field(None, ge=0)
+    title: str | None = Field(None, max_length=1024)
+    body: str | None = Field(None, max_length=16384)
+    source_url: str | None = Field(None, max_length=2048)
+    incident: dict[str, Any] | None = None
+    maintenance: dict[str, Any] | None = None
+    component: dict[str, Any] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _statusmate(cls, data: Any) -> Any:
+        """`{"text": ..., "meta": {"type": "incident_created", "uuid": ..., ...}}` → a Herald event."""
+        if not isinstance(data, dict) or not isinstance(data.get("meta"), dict) or "type" in data:
+            return data
+        meta = data["meta"]
+        kind = str(meta.get("type", ""))
+        out: dict[str, Any] = {k: v for k, v in data.items() if k not in ("meta", "text")}
+        out["type"] = kind
+        subject = {
+            "title": meta.get("title") or data.get("text"),
+            "id": meta.get("uuid"),
+            "text": meta.get("text"),
+            "startAt": meta.get("start_at"),
+            "endAt": meta.get("end_at"),
+            "impact": meta.get("impact"),
+            "affectedComponents": meta.get("affected_components") or [],
+            "statusPage": meta.get("status_page"),
+        }
+        subject = {k: v for k, v in subject.items() if v is not None}
+        group = kind.split("_")[0] if "_" in kind else kind.split(".")[0]
+        if group in ("incident", "maintenance", "component"):
+            out[group] = subject
+        if meta.get("created_at"):
+            out.setdefault("occurredAt", meta["created_at"])
+        return out
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, value: Any) -> Any:
+        return normalize_event_type(value) if isinstance(value, str) else value
+
+
+class RuleMatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    events: list[str] = Field(default_factory=list)
+    severities: list[Severity] = Field(default_factory=list)
+    monitor_ids: list[str] = Field(default_factory=list, max_length=500)
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _events(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [normalize_event_type(item) if isinstance(item, str) else item for item in value]
+        return value
+
+    def fits(self, event: str, severity: str, monitor_id: str | None) -> bool:
+        return (
+            (not self.events or event in self.events)
+            and (not self.severities or severity in self.severities)
+            and (not self.monitor_ids or monitor_id in self.monitor_ids)
+        )
+
+
+class RuleWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    enabled: StrictBool | None = None
+    match: RuleMatch | None = None
+    channel_ids: list[str] | None = Field(None, max_length=100)

@@ -1,0 +1,1 @@
+"""Tenant provider settings: credentials stored once (Twilio, Vonage, Telegram, Pushover) for many channels."""

@@ -1,0 +1,148 @@
+"""One code path for every door: SNS, EventBridge and POST /v1/events.
+
+event → normalise → pair firing/resolved (downtime, flood control) → select channels (channelIds or
+rules, then each channel's enabled and events filter) → one delivery per channel → SendMessageBatch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from pydantic import ValidationError
+
+from herald.adapters.validation import field_errors
+from herald.auth import repository as tenants
+from herald.channels import repository as channel_repository
+from herald.delivery import repository as delivery_repository
+from herald.delivery import service as delivery
+from herald.errors import ChannelNotFound, HeraldError, InvalidRequest, TenantNotFound, ValidationFailed
+from herald.ids import new_id
+from herald.models.delivery import Delivery
+from herald.models.event import MonitoringEvent, RuleMatch
+from herald.models.notification import RECOVERY_EVENTS, Notification
+from herald.observability import NAMESPACE, logger
+from herald.routing import lifecycle, render
+from herald.routing import rules_repository as rules
+from herald.timeutil import iso
+
+
+def parse_event(raw: Any, tenant_id: str | None = None) -> MonitoringEvent:
+    """A monitoring event from a dict (or JSON text). Raises InvalidRequest / ValidationFailed."""
+    if isinstance(raw, str | bytes):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise InvalidRequest("The event is not valid JSON.", code="invalid_json") from None
+    if not isinstance(raw, dict):
+        raise InvalidRequest("The event must be a JSON object.", code="invalid_body")
+    if tenant_id is not None:
+        raw = {**raw, "tenantId": tenant_id}
+    try:
+        return MonitoringEvent.model_validate(raw)
+    except ValidationError as exc:
+        errors = field_errors(exc, MonitoringEvent, "")
+        if any(error.field == "type" and "Unknown event type" in error.message for error in errors):
+            raise InvalidRequest(next(e.message for e in errors if e.field == "type"), code="unknown_event_type") from None
+        raise ValidationFailed(errors) from None
+
+
+def _from_eventbridge(event: dict[str, Any]) -> dict[str, Any]:
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        raise InvalidRequest("The EventBridge event has no detail object.", code="invalid_body")
+    return {"type": event.get("detail-type"), **detail}
+
+
+def ingest_raw_messages(messages: Iterable[tuple[str, Any]], source: str) -> dict[str, Any]:
+    """Ingest SNS messages or EventBridge events; a bad one is logged and counted, never fatal to the rest."""
+    accepted, rejected = 0, 0
+    for message_id, raw in messages:
+        try:
+            body = _from_eventbridge(raw) if source == "eventbridge" else raw
+            event = parse_event(body)
+            if not event.tenant_id:
+                raise ValidationFailed([], "The event has no tenantId.")
+            if not tenants.tenant_exists(event.tenant_id):
+                raise TenantNotFound(event.tenant_id)
+            ingest_event(event.tenant_id, event, strict_channels=False)
+            accepted += 1
+        except HeraldError as exc:
+            rejected += 1
+            _count("EventRejected", source)
+            logger.warning("Event rejected", extra={"source": source, "messageId": message_id, "reason": exc.message,
+                                                    "code": exc.code})
+    return {"accepted": accepted, "rejected": rejected}
+
+
+def _count(name: str, source: str) -> None:
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
+        metric.add_dimension(name="source", value=source)
+
+
+def select_channel_ids(tenant_id: str, event: MonitoringEvent, severity: str) -> list[str]:
+    """`channelIds` when the event names them; otherwise the channels of every enabled rule that fits."""
+    if event.channel_ids is not None:
+        return list(dict.fromkeys(event.channel_ids))
+    monitor_id = event.monitor.id if event.monitor else None
+    chosen: list[str] = []
+    for rule in rules.all_rules(tenant_id):
+        if rule.get("enabled") and RuleMatch.model_validate(rule.get("match") or {}).fits(event.type, severity, monitor_id):
+            chosen.extend(rule.get("channelIds", []))
+    return list(dict.fromkeys(chosen))
+
+
+def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: bool = True) -> dict[str, Any]:
+    """Route one event and queue its deliveries. Returns {"id": "evt_...", "deliveries": [...]}.
+
+    With strict_channels (the API), an unknown id in `channelIds` is a ChannelNotFound; otherwise it is
+    recorded as a failed delivery with code `channel_deleted`.
+    """
+    event_id = new_id("evt")
+    key = render.dedup_key(event)
+    suppressed, downtime = False, None
+    if key is not None:
+        occurred = event.occurred_at.timestamp()
+        if event.type in RECOVERY_EVENTS:
+            downtime = lifecycle.on_resolved(tenant_id, key, occurred).downtime_seconds
+        elif event.type not in ("test", "custom"):
+            suppressed = not lifecycle.on_firing(tenant_id, key, occurred).notify
+    notification = render.to_notification(event, downtime)
+    wanted = select_channel_ids(tenant_id, event, notification.severity)
+    found = channel_repository.get_many(tenant_id, wanted)
+    if strict_channels and event.channel_ids is not None:
+        for channel_id in wanted:
+            if channel_id not in found:
+                raise ChannelNotFound(channel_id)
+
+    queued: list[Delivery] = []
+    logged: list[Delivery] = []
+    for channel_id in wanted:
+        channel = found.get(channel_id)
+        if channel is None:
+            logged.append(_closed(tenant_id, channel_id, "deleted", notification, event_id, "failed", "channel_deleted",
+                                  "The channel was deleted; a rule still names it."))
+        elif not channel.enabled or (channel.events is not None and event.type not in channel.events):
+            continue
+        elif suppressed:
+            logged.append(_closed(tenant_id, channel_id, channel.kind, notification, event_id, "suppressed", "flood_control",
+                                  f"Already notified about '{key}' within the last few minutes."))
+        else:
+            queued.append(delivery.new_delivery(tenant_id, channel_id, channel.kind, notification, event_id=event_id))
+    if logged:
+        delivery_repository.put_many(logged)
+    delivery.store_and_enqueue(queued)
+    _count("EventIngested", "all")
+    entries = [{"channelId": d.channel_id, "kind": d.kind, "deliveryId": d.id, "status": d.status}
+               for d in queued + logged]
+    return {"id": event_id, "deliveries": entries}
+
+
+def _closed(tenant_id: str, channel_id: str, kind: str, notification: Notification, event_id: str, status: str,
+            code: str, error: str) -> Delivery:
+    """A delivery that is logged final at once: it never goes to the queue."""
+    base = delivery.new_delivery(tenant_id, channel_id, kind, notification, event_id=event_id)
+    now = iso()
+    return Delivery(**{**base.__dict__, "status": status, "code": code, "error": error, "updated_at": now})

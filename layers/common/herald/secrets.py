@@ -1,0 +1,94 @@
+"""Config updates that keep stored secrets: merge, the `••••••••` placeholder, and the destination rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices
+from pydantic.alias_generators import to_camel
+
+from herald.adapters.base import SECRET_PLACEHOLDER, ChannelConfig
+from herald.errors import FieldError, ValidationFailed
+
+_MISSING = object()
+
+
+def canonical_keys(model: type[ChannelConfig], data: dict[str, Any]) -> dict[str, Any]:
+    """Top-level keys renamed to their camelCase wire names (`bot_token` → `botToken`, `routingKey` → ...)."""
+    names: dict[str, str] = {}
+    for field_name, info in model.model_fields.items():
+        wire = to_camel(field_name)
+        names[field_name] = wire
+        names[wire] = wire
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            for choice in alias.choices:
+                if isinstance(choice, str):
+                    names[choice] = wire
+        elif isinstance(alias, str):
+            names[alias] = wire
+    return {names.get(key, key): value for key, value in data.items()}
+
+
+def merge_patch(stored: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """JSON merge patch (RFC 7396): objects merge key by key, `null` removes, anything else replaces."""
+    merged = dict(stored)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_patch(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def keep_placeholders(
+    incoming: dict[str, Any], stored: dict[str, Any], secret_fields: list[str], prefix: str = "config"
+) -> dict[str, Any]:
+    """Replace every `••••••••` with the stored value at the same place; refuse one with nothing stored."""
+    merged, _carried = carry_secrets(incoming, stored, prefix)
+    return merged
+
+
+def carry_secrets(incoming: dict[str, Any], stored: dict[str, Any], prefix: str) -> tuple[dict[str, Any], list[str]]:
+    """(config with placeholders filled in, the paths whose stored secret was carried over)."""
+    carried: list[str] = []
+    errors: list[FieldError] = []
+
+    def walk(value: Any, old: Any, path: str) -> Any:
+        if isinstance(value, str) and value == SECRET_PLACEHOLDER:
+            if old is _MISSING or not isinstance(old, str):
+                errors.append(FieldError(path, "No stored secret to keep here: send the value itself"))
+                return value
+            carried.append(path)
+            return old
+        if isinstance(value, dict):
+            previous = old if isinstance(old, dict) else {}
+            return {key: walk(item, previous.get(key, _MISSING), f"{path}.{key}") for key, item in value.items()}
+        return value
+
+    result = {
+        key: walk(value, stored.get(key, _MISSING), f"{prefix}.{key}" if prefix else key)
+        for key, value in incoming.items()
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    return result, carried
+
+
+def refuse_carried_secrets_on_new_destination(
+    before: ChannelConfig, after: ChannelConfig, carried: list[str]
+) -> None:
+    """Stored secrets never follow a channel to a new destination: they must be supplied again."""
+    if not carried:
+        return
+    moved = [name for name in after.destination_fields if getattr(before, name, None) != getattr(after, name, None)]
+    if moved:
+        where = ", ".join(to_camel(name) for name in moved)
+        raise ValidationFailed(
+            [
+                FieldError(path, f"The destination changed ({where}): supply this secret again instead of ••••••••")
+                for path in carried
+            ]
+        )
