@@ -1,6 +1,7 @@
 # Herald: the two commands a newcomer needs are `make dev` and `make test`.
 SHELL := /bin/bash
 export PYENV_VERSION ?= 3.11.7:3.13.0
+export SAM_CLI_TELEMETRY := 0
 PYTHON ?= python3.13
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -16,14 +17,14 @@ STACK ?=
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq -r requirements-dev.txt
 	@touch $@
 
 $(SAM): 
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==1.170.0
+	$(SAM_VENV)/bin/python -m pip install -qq --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install -qq aws-sam-cli==1.170.0
 
 dev: $(STAMP) ## run the whole system locally (AWS emulator, API, authorizer, ingest, sender)
 	$(PY) -m local
