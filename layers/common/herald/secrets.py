@@ -17,7 +17,7 @@ def canonical_keys(model: type[ChannelConfig], data: dict[str, Any]) -> dict[str
     """Top-level keys renamed to their camelCase wire names (`bot_token` → `botToken`, `routingKey` → ...)."""
     names: dict[str, str] = {}
     for field_name, info in model.model_fields.items():
-        wire = to_camel(field_name)
+        wire = info.serialization_alias or to_camel(field_name)
         names[field_name] = wire
         names[wire] = wire
         alias = info.validation_alias
@@ -77,9 +77,7 @@ def carry_secrets(incoming: dict[str, Any], stored: dict[str, Any], prefix: str)
     return result, carried
 
 
-def refuse_carried_secrets_on_new_destination(
-    before: ChannelConfig, after: ChannelConfig, carried: list[str]
-) -> None:
+def refuse_carried_secrets_on_new_destination(before: ChannelConfig, after: ChannelConfig, carried: list[str]) -> None:
     """Stored secrets never follow a channel to a new destination: they must be supplied again."""
     if not carried:
         return

@@ -56,7 +56,7 @@ def _e164(value: str) -> str:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         raise ValueError(message) from None
-    if phonenumbers.region_code_for_country_code(parsed.country_code) == phonenumbers.UNKNOWN_REGION:
+    if phonenumbers.region_code_for_country_code(parsed.country_code or 0) == phonenumbers.UNKNOWN_REGION:
         raise ValueError(message)
     return value
 

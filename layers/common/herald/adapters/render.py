@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
 from herald.models.notification import Notification
 
 ELLIPSIS = "…"
@@ -97,3 +102,124 @@ def color_hex(n: Notification) -> str:
 
 def color_int(n: Notification) -> int:
     return int(color_hex(n), 16)
+
+
+def recovery_line(n: Notification) -> str | None:
+    """'Recovered after 3h 25m of downtime.' ('Recovered.' when the downtime is unknown); None while firing."""
+    if not n.resolved:
+        return None
+    down = downtime(n)
+    return f"Recovered after {down} of downtime." if down else "Recovered."
+
+
+def description(n: Notification, limit: int) -> str:
+    """The body and, when resolved, the recovery line within `limit` characters: a cut shortens only the body."""
+    tail = recovery_line(n)
+    if not tail:
+        return truncate(n.body, limit)
+    room = limit - len(tail) - 1
+    if not n.body or room < 1:
+        return truncate(tail, limit)
+    return f"{truncate(n.body, room)}\n{tail}"
+
+
+def link(n: Notification) -> str | None:
+    """`source_url` when a service can show it as a link (absolute http/https); else None.
+
+    Services refuse a malformed link with a 400 for the whole message, so a bad one is left out.
+    """
+    url = n.source_url
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def with_query_param(url: str, name: str, value: str) -> str:
+    """`url` with the query parameter `name` set to `value`; every other parameter kept byte for byte."""
+    parts = urlsplit(url)
+    kept = [pair for pair in parts.query.split("&") if pair and pair.split("=", 1)[0] != name]
+    kept.append(f"{name}={quote(value, safe='')}")
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+def json_size(payload: Any) -> int:
+    """UTF-8 bytes of `payload` encoded as `OutboundRequest.json` encodes it."""
+    return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def fit_json[T](build: Callable[[int], T], limit_bytes: int, budget: int, floor: int = 64) -> T:
+    """`build(budget)` for the largest budget, halving from `budget` to `floor`, whose JSON fits `limit_bytes`.
+
+    `budget` is the character limit the builder applies to each free text (body, field labels and
+    values). The smallest try is returned even if it does not fit: builders keep their fixed parts small.
+    """
+    payload = build(budget)
+    while json_size(payload) > limit_bytes and budget > floor:
+        budget = max(floor, budget // 2)
+        payload = build(budget)
+    return payload
+
+
+def plain_body(n: Notification, *, with_link: bool = True) -> str:
+    """`plain_text` without the headline: for services that show the title on its own (ntfy, Gotify, push)."""
+    return "\n".join(plain_text(n, with_link=with_link).split("\n")[len(headline(n).split("\n")) :])
+
+
+# -- HTML a service parses itself (Telegram, Pushover): escape & < >, cut without splitting a tag or entity --
+
+Span = tuple[str, str]
+"""`(tag, text)`: plain `text` shown inside `<tag>…</tag>`; "" is bare text, `link_tag(url)` a link."""
+
+
+def escape_html(text: str) -> str:
+    """`&`, `<` and `>` as entities: all that Telegram's and Pushover's HTML need escaped in text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link_tag(url: str) -> str:
+    """The opening `a` tag of a link to `url`, its attribute value escaped (`"` too)."""
+    return 'a href="' + escape_html(url).replace('"', "&quot;") + '"'
+
+
+def span_html(tag: str, text: str) -> str:
+    if not tag:
+        return escape_html(text)
+    return f"<{tag}>{escape_html(text)}</{tag.split(' ', 1)[0]}>"
+
+
+def html(spans: list[Span]) -> str:
+    return "".join(span_html(tag, text) for tag, text in spans)
+
+
+def fit_spans(spans: list[Span], limit: int, cost: Callable[[str, str], int]) -> list[Span]:
+    """`spans` within `limit`, measured by `cost(tag, text)` (visible characters, or markup length).
+
+    A cut keeps the longest prefix that fits and ends with a bare ellipsis: the cut is visible and no tag
+    or entity is ever split, because text is only escaped after it has been cut.
+    """
+    if sum(cost(tag, text) for tag, text in spans) <= limit:
+        return list(spans)
+    room = limit - cost("", ELLIPSIS)
+    kept: list[Span] = []
+    for tag, text in spans:
+        size = cost(tag, text)
+        if size <= room:
+            kept.append((tag, text))
+            room -= size
+            continue
+        # The cost grows with the prefix: search for the longest prefix that still fits.
+        low, high = 0, len(text)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if cost(tag, text[:middle]) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        if part := text[:low].rstrip():
+            kept.append((tag, part))
+        break
+    while kept and not kept[-1][1].strip():
+        kept.pop()  # no dangling line break before the ellipsis
+    kept.append(("", ELLIPSIS))
+    return kept

@@ -34,7 +34,14 @@ def _message(error: Any, model: type[BaseModel] | None) -> str:
     loc = error["loc"]
     first = loc[0] if loc and isinstance(loc[0], str) else None
     described = _description(model, first) if first else None
-    if kind == "missing":
+    empty_text = (
+        kind in ("string_too_short", "too_short")
+        and len(loc) == 1
+        and isinstance(error.get("input"), str)
+        and error.get("ctx", {}).get("min_length") == 1
+    )
+    if kind == "missing" or empty_text:
+        # An empty value is as good as none: the same words as a missing one.
         return f"{described or to_camel(str(first or 'value'))} is required"
     if kind == "extra_forbidden":
         return f"Unknown field '{to_camel(str(loc[-1]))}'"

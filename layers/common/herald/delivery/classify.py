@@ -5,6 +5,8 @@ from __future__ import annotations
 import email.utils
 import time
 
+from botocore.exceptions import ClientError
+
 from herald.adapters.base import HttpResponse, Receipt
 from herald.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
 
@@ -55,8 +57,12 @@ def failure(
         retry_after = retry_after_seconds(response)
     cls = RetryableDeliveryError if retryable else PermanentDeliveryError
     code = "rate_limited" if status == 429 else ("redirect_refused" if 300 <= status < 400 else None)
-    return cls(message, code=code or ("provider_unavailable" if retryable else "provider_rejected"),
-               http_status=status, retry_after=retry_after)
+    return cls(
+        message,
+        code=code or ("provider_unavailable" if retryable else "provider_rejected"),
+        http_status=status,
+        retry_after=retry_after,
+    )
 
 
 def expect(
@@ -71,6 +77,37 @@ def expect(
     if not good:
         raise failure(service, response, detail)
     return Receipt(http_status=response.status)
+
+
+# Error codes AWS uses for throttling (PROVIDERS.md section 17: SES 429 TooManyRequestsException, SNS 400
+# Throttling, SMS-voice v2 400 ThrottlingException); "429" is what some services put in the code itself.
+AWS_THROTTLING_CODES = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException", "429"})
+
+
+def aws_failure(service: str, error: ClientError) -> DeliveryError:
+    """The classified error for a botocore ClientError, carrying AWS's own code, message and reason.
+
+    Throttling codes and HTTP 429 are retryable (`rate_limited`), as are 5xx; every other client error
+    is permanent. AWS sends no retry hint, so `retry_after` stays None and the schedule decides.
+    """
+    body = error.response
+    info = body.get("Error", {})
+    status = body.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    code = str(info.get("Code") or "")
+    said = " ".join(part for part in (str(info.get("Message") or ""), _reason(body)) if part)
+    words = short(f"{code}: {said}" if code and said else code or said or "no error message")
+    message = f"{service} returned {status}: {words}" if status else f"{service} failed: {words}"
+    throttled = code in AWS_THROTTLING_CODES or status == 429
+    retryable = throttled or (isinstance(status, int) and status >= 500)
+    cls = RetryableDeliveryError if retryable else PermanentDeliveryError
+    kind = "rate_limited" if throttled else ("provider_unavailable" if retryable else "provider_rejected")
+    return cls(message, code=kind, http_status=status if isinstance(status, int) else None)
+
+
+def _reason(body: dict[str, object]) -> str:
+    # SMS-voice v2 explains its ValidationException / ServiceQuotaExceededException in `Reason` (section 17c).
+    reason = body.get("Reason")
+    return f"({reason})" if isinstance(reason, str) and reason else ""
 
 
 def response_reason(status: int) -> str:
