@@ -100,9 +100,9 @@ class OutboundRequest:
     """One HTTP request as an adapter wants it sent. `url` may carry a secret: never log it."""
 
     method: str
-    url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    url: str = field(repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    body: bytes = field(default=b"", repr=False)
 
     @classmethod
     def json(cls, method: str, url: str, payload: Any, headers: Mapping[str, str] | None = None) -> OutboundRequest:

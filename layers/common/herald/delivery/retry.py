@@ -10,15 +10,17 @@ from herald.delivery.queue import MAX_VISIBILITY_SECONDS
 JITTER = 0.2
 
 
-def next_delay(attempt: int, schedule: tuple[int, ...], retry_after: float | None, rng: random.Random | None = None) -> int:
+def next_delay(
+    attempt: int, schedule: tuple[int, ...], retry_after: float | None, rng: random.Random | None = None
+) -> int:
     """Seconds before attempt `attempt + 1`. A provider's hint replaces the schedule (never shortened).
 
     Jitter only lengthens a delay (up to +20%), so a schedule is a floor, like Retry-After.
     """
-    if retry_after is not None:
+    if retry_after is not None and math.isfinite(retry_after):
         return min(MAX_VISIBILITY_SECONDS, max(0, math.ceil(retry_after)))
     base = schedule[min(attempt, len(schedule)) - 1]
-    spread = (rng or random).uniform(0, JITTER)  # noqa: S311 - jitter, not security
+    spread = (rng or random).uniform(0, JITTER)
     return min(MAX_VISIBILITY_SECONDS, math.ceil(base * (1 + spread)))
 
 
