@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayAuthorizerRequestEvent, event_source
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import APIGatewayAuthorizerRequestEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from herald.auth import service

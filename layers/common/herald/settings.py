@@ -57,7 +57,11 @@ class Settings(BaseModel):
                 endpoints[kind.strip().lower()] = url.strip().rstrip("/")
         prefix = "HERALD_ENDPOINT_"
         endpoints.update(
-            {key[len(prefix) :].lower(): value.rstrip("/") for key, value in env.items() if key.startswith(prefix) and value}
+            {
+                key[len(prefix) :].lower(): value.rstrip("/")
+                for key, value in env.items()
+                if key.startswith(prefix) and value
+            }
         )
         known = {field.alias for field in cls.model_fields.values() if field.alias}
         values: dict[str, object] = {key: value for key, value in env.items() if key in known and value != ""}

@@ -16,8 +16,11 @@ STATUSMATE_INCIDENT = {
         "affected_components": [
             {
                 "impact": "degraded_performance",
-                "component_details": {"name": "Component", "impact": "degraded_performance",
-                                      "component_uuid": "88337a51-852b-48f3-ac8d-840e5f5326a0"},
+                "component_details": {
+                    "name": "Component",
+                    "impact": "degraded_performance",
+                    "component_uuid": "88337a51-852b-48f3-ac8d-840e5f5326a0",
+                },
             }
         ],
     },
@@ -31,40 +34,101 @@ STATUSMATE_MAINTENANCE = {
         "end_at": "2023-05-19T18:43:00+03:00",
         "start_at": "2023-05-19T17:43:00+03:00",
         "type": "maintenance_started",
-        "affected_components": [{"impact": "under_maintenance",
-                                 "component_details": {"name": "Component name", "impact": "under_maintenance"}}],
+        "affected_components": [
+            {
+                "impact": "under_maintenance",
+                "component_details": {"name": "Component name", "impact": "under_maintenance"},
+            }
+        ],
     },
 }
 STATUSMATE_COMPONENT = {
     "text": "Component Name",
-    "meta": {"title": "Component Name", "uuid": "5f844cb4-32f8-43eb-aa3d-99c925d8fffe",
-             "type": "component_impact_updated", "impact": "under_maintenance"},
+    "meta": {
+        "title": "Component Name",
+        "uuid": "5f844cb4-32f8-43eb-aa3d-99c925d8fffe",
+        "type": "component_impact_updated",
+        "impact": "under_maintenance",
+    },
 }
 
 CASES = [
-    ({"type": "monitor.down", "monitor": MONITOR,
-      "details": {"statusCode": 503, "error": "Service Unavailable", "region": "eu-west"}},
-     "My API is down — 503 Service Unavailable from eu-west", "critical", "firing", "mon_abc123"),
+    (
+        {
+            "type": "monitor.down",
+            "monitor": MONITOR,
+            "details": {"statusCode": 503, "error": "Service Unavailable", "region": "eu-west"},
+        },
+        "My API is down — 503 Service Unavailable from eu-west",
+        "critical",
+        "firing",
+        "mon_abc123",
+    ),
     ({"type": "monitor_recovery", "monitor": MONITOR}, "My API is up again", "info", "resolved", "mon_abc123"),
-    ({"type": "monitor.degraded", "monitor": MONITOR, "details": {"responseTime": 5000}},
-     "My API is degraded — responding in 5000 ms", "warning", "firing", "mon_abc123"),
-    ({"type": "ssl.expiring", "monitor": MONITOR, "details": {"hostname": "api.example.com", "daysRemaining": 7}},
-     "SSL certificate for api.example.com expires in 7 days", "warning", "firing", "mon_abc123"),
-    ({"type": "heartbeat.missed", "monitor": {"id": "hb1", "name": "Nightly backup"}},
-     "Heartbeat missed: Nightly backup", "critical", "firing", "hb1"),
-    ({"type": "agent.stale", "monitor": {"id": "ag1", "name": "db-1"}}, "Agent stopped reporting: db-1", "warning",
-     "firing", "ag1"),
+    (
+        {"type": "monitor.degraded", "monitor": MONITOR, "details": {"responseTime": 5000}},
+        "My API is degraded — responding in 5000 ms",
+        "warning",
+        "firing",
+        "mon_abc123",
+    ),
+    (
+        {"type": "ssl.expiring", "monitor": MONITOR, "details": {"hostname": "api.example.com", "daysRemaining": 7}},
+        "SSL certificate for api.example.com expires in 7 days",
+        "warning",
+        "firing",
+        "mon_abc123",
+    ),
+    (
+        {"type": "heartbeat.missed", "monitor": {"id": "hb1", "name": "Nightly backup"}},
+        "Heartbeat missed: Nightly backup",
+        "critical",
+        "firing",
+        "hb1",
+    ),
+    (
+        {"type": "agent.stale", "monitor": {"id": "ag1", "name": "db-1"}},
+        "Agent stopped reporting: db-1",
+        "warning",
+        "firing",
+        "ag1",
+    ),
     (STATUSMATE_INCIDENT, "Incident: Incident title", "warning", "firing", "bd25a449-b655-49e3-ac46-a9d6ffd50691"),
-    ({**STATUSMATE_INCIDENT, "meta": {**STATUSMATE_INCIDENT["meta"], "type": "incident_finished"}},
-     "Incident resolved: Incident title", "info", "resolved", "bd25a449-b655-49e3-ac46-a9d6ffd50691"),
-    (STATUSMATE_MAINTENANCE, "Maintenance started: Maintenance name", "info", "firing",
-     "cd5879b7-104e-4c20-ae84-39e4e26a6eb7"),
-    ({**STATUSMATE_MAINTENANCE, "meta": {**STATUSMATE_MAINTENANCE["meta"], "type": "maintenance_created"}},
-     "Maintenance scheduled: Maintenance name", "info", "firing", "cd5879b7-104e-4c20-ae84-39e4e26a6eb7"),
-    ({**STATUSMATE_MAINTENANCE, "meta": {**STATUSMATE_MAINTENANCE["meta"], "type": "maintenance_finished"}},
-     "Maintenance finished: Maintenance name", "info", "resolved", "cd5879b7-104e-4c20-ae84-39e4e26a6eb7"),
-    (STATUSMATE_COMPONENT, "Component Name is now under maintenance", "info", "firing",
-     "5f844cb4-32f8-43eb-aa3d-99c925d8fffe"),
+    (
+        {**STATUSMATE_INCIDENT, "meta": {**STATUSMATE_INCIDENT["meta"], "type": "incident_finished"}},
+        "Incident resolved: Incident title",
+        "info",
+        "resolved",
+        "bd25a449-b655-49e3-ac46-a9d6ffd50691",
+    ),
+    (
+        STATUSMATE_MAINTENANCE,
+        "Maintenance started: Maintenance name",
+        "info",
+        "firing",
+        "cd5879b7-104e-4c20-ae84-39e4e26a6eb7",
+    ),
+    (
+        {**STATUSMATE_MAINTENANCE, "meta": {**STATUSMATE_MAINTENANCE["meta"], "type": "maintenance_created"}},
+        "Maintenance scheduled: Maintenance name",
+        "info",
+        "firing",
+        "cd5879b7-104e-4c20-ae84-39e4e26a6eb7",
+    ),
+    (
+        {**STATUSMATE_MAINTENANCE, "meta": {**STATUSMATE_MAINTENANCE["meta"], "type": "maintenance_finished"}},
+        "Maintenance finished: Maintenance name",
+        "info",
+        "resolved",
+        "cd5879b7-104e-4c20-ae84-39e4e26a6eb7",
+    ),
+    (
+        STATUSMATE_COMPONENT,
+        "Component Name is now under maintenance",
+        "info",
+        "firing",
+        "5f844cb4-32f8-43eb-aa3d-99c925d8fffe",
+    ),
 ]
 
 
@@ -95,5 +159,5 @@ def test_recovery_downtime_prefers_the_event_then_what_herald_measured():
 
 
 def test_unknown_event_type_is_refused():
-    with pytest.raises(ValueError, match="Unknown event type 'monitor.exploded'"):
+    with pytest.raises(ValueError, match=r"Unknown event type .monitor\.exploded."):
         MonitoringEvent.model_validate({"type": "monitor.exploded"})

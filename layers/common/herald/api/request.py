@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from herald.auth.models import Principal
 from herald.auth.roles import Role
@@ -18,9 +19,10 @@ MAX_PAGE = 100
 
 def caller(router: BaseRouter, role: Role) -> Principal:
     """The authorizer's principal, if its role is at least `role`. Raises Unauthorized, Forbidden."""
-    context = router.current_event.request_context.authorizer or {}
+    event: APIGatewayProxyEvent = router.current_event  # type: ignore[assignment]
+    context: dict[str, Any] = dict(event.request_context.authorizer or {})
     try:
-        principal = Principal.from_context(dict(context))
+        principal = Principal.from_context(context)
     except (KeyError, ValueError):
         raise Unauthorized("Missing or unknown API key.") from None
     if principal.role < role:

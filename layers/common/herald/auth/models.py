@@ -20,7 +20,9 @@ class Principal:
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> Principal:
-        return cls(tenant_id=str(context["tenantId"]), role=Role.parse(str(context["role"])), key_id=str(context["keyId"]))
+        return cls(
+            tenant_id=str(context["tenantId"]), role=Role.parse(str(context["role"])), key_id=str(context["keyId"])
+        )
 
 
 @dataclass(frozen=True)

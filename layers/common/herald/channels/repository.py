@@ -72,9 +72,7 @@ def put_new(channel: ChannelItem) -> None:
 def replace(channel: ChannelItem, expected_version: int) -> bool:
     """Write a changed channel if nobody changed it since `expected_version` was read."""
     try:
-        db.table().put_item(
-            Item=channel.to_item(), ConditionExpression=Attr("version").eq(expected_version)
-        )
+        db.table().put_item(Item=channel.to_item(), ConditionExpression=Attr("version").eq(expected_version))
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
 
 from herald.adapters import registry
 from herald.adapters.base import SECRET_PLACEHOLDER, Adapter, ChannelConfig
@@ -23,6 +24,7 @@ from herald.providers import service as providers
 from herald.secrets import canonical_keys, carry_secrets, merge_patch, refuse_carried_secrets_on_new_destination
 from herald.settings import get_settings
 from herald.timeutil import iso
+
 
 def _policy() -> EgressPolicy:
     return policy_from_settings(get_settings())
@@ -78,12 +80,20 @@ def _require_credentials(tenant_id: str, config: ChannelConfig) -> None:
             [
                 FieldError(
                     f"config.{name}",
-                    f"{name} is required: set it on the channel or store it once with "
+                    f"{_label(config, name)} is required: set it on the channel or store it once with "
                     f"PUT /v1/settings/providers/{provider}",
                 )
                 for name in absent
             ]
         )
+
+
+def _label(config: ChannelConfig, wire_name: str) -> str:
+    """The field's human name (its description), e.g. "Telegram bot token" for `botToken`."""
+    for name, info in type(config).model_fields.items():
+        if wire_name in (name, info.serialization_alias, to_camel(name)) and info.description:
+            return info.description
+    return wire_name
 
 
 def _seal(tenant_id: str, channel_id: str, config: ChannelConfig) -> bytes:
@@ -179,8 +189,10 @@ def with_provider_credentials(tenant_id: str, config: ChannelConfig) -> ChannelC
     stored = providers.load(tenant_id, provider)
     if stored is None:
         raise ValidationFailed(
-            [FieldError(f"config.{name}", f"{name} is not set and no {provider} provider settings are stored")
-             for name in config.missing_credentials()]
+            [
+                FieldError(f"config.{name}", f"{name} is not set and no {provider} provider settings are stored")
+                for name in config.missing_credentials()
+            ]
         )
     merged = {**stored.reveal(), **config.reveal()}
     return type(config).model_validate(merged, context={"stored": True})
@@ -227,8 +239,11 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
         filled, carried = carry_secrets(candidate, stored, "config")
         # Secrets the caller did not mention in a PATCH stay as they are; they are "carried" too.
         if not replace:
-            carried += [f"config.{name}" for name in adapter.config_model.secret_fields()
-                        if name in stored and name not in incoming]
+            carried += [
+                f"config.{name}"
+                for name in adapter.config_model.secret_fields()
+                if name in stored and name not in incoming
+            ]
         config = _validate_config(adapter, tenant_id, filled)
         refuse_carried_secrets_on_new_destination(current.config, config, carried)
 
@@ -240,9 +255,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
     fields = write.model_fields_set
     name = pick(write.name, "name" in fields and write.name is not None, current.name, adapter.display_name)
     enabled = pick(write.enabled, "enabled" in fields and write.enabled is not None, current.enabled, True)
-    events = pick(
-        tuple(write.events) if write.events is not None else None, "events" in fields, current.events, None
-    )
+    events = pick(tuple(write.events) if write.events is not None else None, "events" in fields, current.events, None)
     item = ChannelItem(
         id=current.id,
         tenant_id=tenant_id,
@@ -262,8 +275,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
             raise ChannelNotFound(channel_id)
         item = ChannelItem(**{**item.__dict__, "sealed_config": stored_item.sealed_config})
     if not repository.replace(item, current.version):
-        raise InvalidRequest("The channel changed while it was being updated; read it and try again.",
-                             code="conflict")
+        raise InvalidRequest("The channel changed while it was being updated; read it and try again.", code="conflict")
     return to_view(_domain(item, config))
 
 
@@ -284,4 +296,3 @@ def list_kinds() -> list[dict[str, Any]]:
         }
         for adapter in registry.ADAPTERS.values()
     ]
-

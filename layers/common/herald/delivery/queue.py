@@ -14,7 +14,7 @@ MAX_VISIBILITY_SECONDS = 12 * 3600
 _BATCH_TRIES = 5
 
 
-class EnqueueFailed(Exception):  # noqa: N818
+class EnqueueFailed(Exception):
     """Some messages could not be queued after retries; the caller must not report them queued."""
 
     def __init__(self, failed_ids: list[str]) -> None:

@@ -104,7 +104,7 @@ def list_page(
     return [from_item(item) for item in items], next_token
 
 
-class ClaimRefused(Exception):  # noqa: N818 - a signal, not an error
+class ClaimRefused(Exception):
     """Another sender holds the delivery, it is already final, or it is not due yet."""
 
     def __init__(self, delivery: Delivery | None, wait_seconds: float = 0.0) -> None:

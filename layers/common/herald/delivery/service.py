@@ -118,7 +118,9 @@ def attempt(
     settings = get_settings()
     lease = secrets.token_hex(8)
     try:
-        delivery = repository.claim(tenant_id, delivery_id, lease, settings.delivery_deadline_seconds + LEASE_MARGIN_SECONDS)
+        delivery = repository.claim(
+            tenant_id, delivery_id, lease, settings.delivery_deadline_seconds + LEASE_MARGIN_SECONDS
+        )
     except ClaimRefused as refused:
         if refused.delivery is None:
             return Outcome("dead", delivery_id, error="No such delivery record.", code="unknown_delivery")
@@ -129,89 +131,127 @@ def attempt(
     number = delivery.attempt_count
     notification = Notification.model_validate(delivery.notification)
     started = time.monotonic()
+    record = _Recorder(delivery, lease, number, started)
+    if config is None and delivery.channel_id is None:
+        return record("failed", code="invalid_channel", error="This delivery has no channel.")
     try:
         if config is None:
-            if delivery.channel_id is None:
-                raise ValidationFailed([], "This delivery has no channel.")
-            config = channels.load_for_delivery(tenant_id, delivery.channel_id).config
+            config = channels.load_for_delivery(tenant_id, str(delivery.channel_id)).config
         adapter = registry.get(delivery.kind)
         receipt: Receipt = adapter.send(notification, config, _context(settings, delivery.id, number))
     except ChannelNotFound:
-        return _record(delivery, lease, number, started, "failed", "channel_deleted",
-                       "The channel was deleted before this delivery was sent.", None, None)
+        return record("failed", code="channel_deleted", error="The channel was deleted before this delivery was sent.")
     except ValidationFailed as exc:
-        return _record(delivery, lease, number, started, "failed", "invalid_channel", exc.message, None, None)
+        return record("failed", code="invalid_channel", error=exc.message)
     except DeliveryError as exc:
-        return _failed(delivery, lease, number, started, settings, exc.retryable and allow_retry, exc.code,
-                       exc.message, exc.http_status, exc.retry_after)
-    except Exception as exc:  # noqa: BLE001 - a bug or an AWS outage must not lose the delivery
+        return record.failure(
+            settings,
+            retryable=exc.retryable and allow_retry,
+            code=exc.code,
+            error=exc.message,
+            http_status=exc.http_status,
+            retry_after=exc.retry_after,
+        )
+    except Exception as exc:
         logger.exception("Delivery attempt crashed", extra={"deliveryId": delivery.id, "errorType": type(exc).__name__})
-        return _failed(delivery, lease, number, started, settings, allow_retry, "internal_error",
-                       f"Herald failed while sending ({type(exc).__name__}).", None, None)
-    return _record(delivery, lease, number, started, "delivered", None, None, receipt.http_status,
-                   receipt.provider_message_id)
-
-
-def _failed(
-    delivery: Delivery,
-    lease: str,
-    number: int,
-    started: float,
-    settings: Settings,
-    retryable: bool,
-    code: str,
-    error: str,
-    http_status: int | None,
-    retry_after: float | None,
-) -> Outcome:
-    if retryable and not retry.exhausted(number, settings.retry_schedule):
-        delay = retry.next_delay(number, settings.retry_schedule, retry_after)
-        return _record(delivery, lease, number, started, "retrying", code, error, http_status, None, delay)
-    final_code = "attempts_exhausted" if retryable else code
-    return _record(delivery, lease, number, started, "failed", final_code, error, http_status, None)
+        error = f"Herald failed while sending ({type(exc).__name__})."
+        return record.failure(settings, retryable=allow_retry, code="internal_error", error=error)
+    return record("delivered", http_status=receipt.http_status, provider_message_id=receipt.provider_message_id)
 
 
 def _final_outcome(delivery: Delivery) -> Outcome:
     return Outcome(
-        "ack", delivery.id, success=delivery.status == "delivered", status=delivery.status,
-        error=delivery.error, code=delivery.code, provider_message_id=delivery.provider_message_id,
+        "ack",
+        delivery.id,
+        success=delivery.status == "delivered",
+        status=delivery.status,
+        error=delivery.error,
+        code=delivery.code,
+        provider_message_id=delivery.provider_message_id,
     )
 
 
-def _record(
-    delivery: Delivery,
-    lease: str,
-    number: int,
-    started: float,
-    status: str,
-    code: str | None,
-    error: str | None,
-    http_status: int | None,
-    provider_message_id: str | None,
-    delay: int = 0,
-) -> Outcome:
-    entry = Attempt(
-        attempt=number,
-        time=iso(),
-        status=status,
-        http_status=http_status,
-        error=error,
-        latency_ms=int((time.monotonic() - started) * 1000),
-    )
-    not_before = time.time() + delay if status == "retrying" else None
-    repository.record_attempt(
-        delivery.tenant_id, delivery.id, lease, entry,
-        status=status, code=code, provider_message_id=provider_message_id, not_before=not_before,
-    )
-    _metric({"delivered": "DeliverySucceeded", "retrying": "DeliveryRetried"}.get(status, "DeliveryFailed"), delivery.kind)
-    logger.info("Delivery attempt", extra={"deliveryId": delivery.id, "kind": delivery.kind, "attempt": number,
-                                           "status": status, "code": code, "httpStatus": http_status})
-    if status == "retrying":
-        return Outcome("retry", delivery.id, delay=delay, status=status, error=error, code=code, http_status=http_status)
-    if status == "failed" and code == "attempts_exhausted":
-        return Outcome("dead", delivery.id, status=status, error=error, code=code, http_status=http_status)
-    return Outcome("ack", delivery.id, success=status == "delivered", status=status, error=error, code=code,
-                   provider_message_id=provider_message_id, http_status=http_status)
+class _Recorder:
+    """Writes the outcome of one claimed attempt and turns it into what the queue should do."""
+
+    def __init__(self, delivery: Delivery, lease: str, number: int, started: float) -> None:
+        self.delivery, self.lease, self.number, self.started = delivery, lease, number, started
+
+    def failure(
+        self,
+        settings: Settings,
+        *,
+        retryable: bool,
+        code: str,
+        error: str,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> Outcome:
+        if retryable and not retry.exhausted(self.number, settings.retry_schedule):
+            delay = retry.next_delay(self.number, settings.retry_schedule, retry_after)
+            return self("retrying", code=code, error=error, http_status=http_status, delay=delay)
+        final_code = "attempts_exhausted" if retryable else code
+        return self("failed", code=final_code, error=error, http_status=http_status)
+
+    def __call__(
+        self,
+        status: str,
+        *,
+        code: str | None = None,
+        error: str | None = None,
+        http_status: int | None = None,
+        provider_message_id: str | None = None,
+        delay: int = 0,
+    ) -> Outcome:
+        delivery = self.delivery
+        entry = Attempt(
+            attempt=self.number,
+            time=iso(),
+            status=status,
+            http_status=http_status,
+            error=error,
+            latency_ms=int((time.monotonic() - self.started) * 1000),
+        )
+        not_before = time.time() + delay if status == "retrying" else None
+        repository.record_attempt(
+            delivery.tenant_id,
+            delivery.id,
+            self.lease,
+            entry,
+            status=status,
+            code=code,
+            provider_message_id=provider_message_id,
+            not_before=not_before,
+        )
+        metric = {"delivered": "DeliverySucceeded", "retrying": "DeliveryRetried"}.get(status, "DeliveryFailed")
+        _metric(metric, delivery.kind)
+        logger.info(
+            "Delivery attempt",
+            extra={
+                "deliveryId": delivery.id,
+                "kind": delivery.kind,
+                "attempt": self.number,
+                "status": status,
+                "code": code,
+                "httpStatus": http_status,
+            },
+        )
+        action: Literal["ack", "retry", "dead"] = "ack"
+        if status == "retrying":
+            action = "retry"
+        elif status == "failed" and code == "attempts_exhausted":
+            action = "dead"
+        return Outcome(
+            action,
+            delivery.id,
+            delay=delay if action == "retry" else 0,
+            success=status == "delivered",
+            status=status,
+            error=error,
+            code=code,
+            provider_message_id=provider_message_id,
+            http_status=http_status,
+        )
 
 
 def attempt_inline(deliveries: list[Delivery], *, allow_retry: bool) -> list[Outcome]:
@@ -221,8 +261,11 @@ def attempt_inline(deliveries: list[Delivery], *, allow_retry: bool) -> list[Out
     repository.put_many(deliveries)
     with ThreadPoolExecutor(max_workers=min(10, len(deliveries))) as pool:
         outcomes = list(pool.map(lambda d: attempt(d.tenant_id, d.id, allow_retry=allow_retry), deliveries))
-    later = [QueueMessage(tenantId=d.tenant_id, deliveryId=d.id) for d, o in zip(deliveries, outcomes, strict=True)
-             if o.action == "retry"]
+    later = [
+        QueueMessage(tenantId=d.tenant_id, deliveryId=d.id)
+        for d, o in zip(deliveries, outcomes, strict=True)
+        if o.action == "retry"
+    ]
     for message, outcome in zip(later, [o for o in outcomes if o.action == "retry"], strict=True):
         queue.enqueue([message], delay_seconds=min(outcome.delay, SQS_MAX_DELAY))
     return outcomes

@@ -29,8 +29,12 @@ def test_notification(display_name: str) -> Notification:
 
 def _test_result(outcome: service.Outcome, detail: str) -> tuple[bool, dict[str, Any]]:
     if outcome.success:
-        return True, {"success": True, "detail": detail, "deliveryId": outcome.delivery_id,
-                      "providerMessageId": outcome.provider_message_id}
+        return True, {
+            "success": True,
+            "detail": detail,
+            "deliveryId": outcome.delivery_id,
+            "providerMessageId": outcome.provider_message_id,
+        }
     return False, {"success": False, "error": outcome.error, "code": outcome.code, "deliveryId": outcome.delivery_id}
 
 
@@ -40,7 +44,11 @@ def test_channel(tenant_id: str, channel_id: str) -> tuple[bool, dict[str, Any]]
     adapter = registry.get(channel.kind)
     delivery = service.new_delivery(tenant_id, channel.id, channel.kind, test_notification(adapter.display_name))
     [outcome] = service.attempt_inline([delivery], allow_retry=False)
-    detail = f"Test email sent to {channel.summary}" if channel.kind == "email" else f"Test message sent to {adapter.display_name}"
+    detail = (
+        f"Test email sent to {channel.summary}"
+        if channel.kind == "email"
+        else f"Test message sent to {adapter.display_name}"
+    )
     return _test_result(outcome, detail)
 
 

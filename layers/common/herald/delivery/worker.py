@@ -42,7 +42,7 @@ def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int]
 def _safe_handle(record: dict[str, Any]) -> Outcome | Exception | None:
     try:
         return _handle(record)
-    except Exception as exc:  # noqa: BLE001 - keep the message; SQS brings it back
+    except Exception as exc:
         logger.exception("Delivery record could not be processed", extra={"messageId": record.get("messageId")})
         return exc
 
@@ -62,6 +62,6 @@ def _settle(record: dict[str, Any], outcome: Outcome | Exception | None) -> bool
         if outcome.action == "dead":
             queue.dead_letter(record["body"], outcome.code or "dead")
         return True
-    except Exception:  # noqa: BLE001 - could not settle: keep the message, SQS redelivers it
+    except Exception:
         logger.exception("Could not settle delivery message", extra={"messageId": record.get("messageId")})
         return False

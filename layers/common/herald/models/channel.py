@@ -15,7 +15,7 @@ def _events(value: Any) -> Any:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise ValueError("events must be a list of event types")
+        raise ValueError("events must be a list of event types")  # noqa: TRY004 - pydantic reports ValueError
     return sorted({normalize_event_type(item) if isinstance(item, str) else item for item in value})
 
 

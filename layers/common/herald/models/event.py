@@ -54,7 +54,7 @@ class MonitoringEvent(BaseModel):
             "statusPage": meta.get("status_page"),
         }
         subject = {k: v for k, v in subject.items() if v is not None}
-        group = kind.split("_")[0] if "_" in kind else kind.split(".")[0]
+        group = kind.split("_", maxsplit=1)[0] if "_" in kind else kind.split(".", maxsplit=1)[0]
         if group in ("incident", "maintenance", "component"):
             out[group] = subject
         if meta.get("created_at"):

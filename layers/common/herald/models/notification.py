@@ -48,7 +48,7 @@ class _CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
-class Field_(_CamelModel):
+class NotificationField(_CamelModel):
     label: str = Field(min_length=1, max_length=256)
     value: str = Field(max_length=2048)
 
@@ -73,7 +73,7 @@ class Notification(_CamelModel):
     body: str = Field("", max_length=16384)
     severity: Severity = "info"
     status: Status = "firing"
-    fields: list[Field_] = Field(default_factory=list, max_length=25)
+    fields: list[NotificationField] = Field(default_factory=list, max_length=25)
     source_url: str | None = Field(None, max_length=2048)
     monitor: Monitor | None = None
     dedup_key: str | None = Field(None, max_length=255)

@@ -45,7 +45,9 @@ def parse_event(raw: Any, tenant_id: str | None = None) -> MonitoringEvent:
     except ValidationError as exc:
         errors = field_errors(exc, MonitoringEvent, "")
         if any(error.field == "type" and "Unknown event type" in error.message for error in errors):
-            raise InvalidRequest(next(e.message for e in errors if e.field == "type"), code="unknown_event_type") from None
+            raise InvalidRequest(
+                next(e.message for e in errors if e.field == "type"), code="unknown_event_type"
+            ) from None
         raise ValidationFailed(errors) from None
 
 
@@ -72,8 +74,10 @@ def ingest_raw_messages(messages: Iterable[tuple[str, Any]], source: str) -> dic
         except HeraldError as exc:
             rejected += 1
             _count("EventRejected", source)
-            logger.warning("Event rejected", extra={"source": source, "messageId": message_id, "reason": exc.message,
-                                                    "code": exc.code})
+            logger.warning(
+                "Event rejected",
+                extra={"source": source, "messageId": message_id, "reason": exc.message, "code": exc.code},
+            )
     return {"accepted": accepted, "rejected": rejected}
 
 
@@ -89,7 +93,9 @@ def select_channel_ids(tenant_id: str, event: MonitoringEvent, severity: str) ->
     monitor_id = event.monitor.id if event.monitor else None
     chosen: list[str] = []
     for rule in rules.all_rules(tenant_id):
-        if rule.get("enabled") and RuleMatch.model_validate(rule.get("match") or {}).fits(event.type, severity, monitor_id):
+        if rule.get("enabled") and RuleMatch.model_validate(rule.get("match") or {}).fits(
+            event.type, severity, monitor_id
+        ):
             chosen.extend(rule.get("channelIds", []))
     return list(dict.fromkeys(chosen))
 
@@ -122,26 +128,58 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
     for channel_id in wanted:
         channel = found.get(channel_id)
         if channel is None:
-            logged.append(_closed(tenant_id, channel_id, "deleted", notification, event_id, "failed", "channel_deleted",
-                                  "The channel was deleted; a rule still names it."))
+            deleted = "The channel was deleted; a rule still names it."
+            logged.append(
+                _closed(
+                    tenant_id,
+                    channel_id,
+                    "deleted",
+                    notification,
+                    event_id,
+                    status="failed",
+                    code="channel_deleted",
+                    error=deleted,
+                )
+            )
         elif not channel.enabled or (channel.events is not None and event.type not in channel.events):
             continue
         elif suppressed:
-            logged.append(_closed(tenant_id, channel_id, channel.kind, notification, event_id, "suppressed", "flood_control",
-                                  f"Already notified about '{key}' within the last few minutes."))
+            repeat = f"Already notified about '{key}' within the last few minutes."
+            logged.append(
+                _closed(
+                    tenant_id,
+                    channel_id,
+                    channel.kind,
+                    notification,
+                    event_id,
+                    status="suppressed",
+                    code="flood_control",
+                    error=repeat,
+                )
+            )
         else:
             queued.append(delivery.new_delivery(tenant_id, channel_id, channel.kind, notification, event_id=event_id))
     if logged:
         delivery_repository.put_many(logged)
     delivery.store_and_enqueue(queued)
     _count("EventIngested", "all")
-    entries = [{"channelId": d.channel_id, "kind": d.kind, "deliveryId": d.id, "status": d.status}
-               for d in queued + logged]
+    entries = [
+        {"channelId": d.channel_id, "kind": d.kind, "deliveryId": d.id, "status": d.status} for d in queued + logged
+    ]
     return {"id": event_id, "deliveries": entries}
 
 
-def _closed(tenant_id: str, channel_id: str, kind: str, notification: Notification, event_id: str, status: str,
-            code: str, error: str) -> Delivery:
+def _closed(
+    tenant_id: str,
+    channel_id: str,
+    kind: str,
+    notification: Notification,
+    event_id: str,
+    *,
+    status: str,
+    code: str,
+    error: str,
+) -> Delivery:
     """A delivery that is logged final at once: it never goes to the queue."""
     base = delivery.new_delivery(tenant_id, channel_id, kind, notification, event_id=event_id)
     now = iso()

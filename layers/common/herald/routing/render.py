@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from herald.models.event import MonitoringEvent
-from herald.models.notification import RECOVERY_EVENTS, Field_, Notification
+from herald.models.notification import RECOVERY_EVENTS, Notification, NotificationField
 from herald.timeutil import parse_iso
 
 IMPACT_WORDS = {
@@ -72,7 +72,7 @@ def _reason(details: dict[str, Any]) -> str:
     return " ".join(pieces)
 
 
-def _title_and_body(event: MonitoringEvent) -> tuple[str, str]:  # noqa: PLR0911 - one answer per type
+def _title_and_body(event: MonitoringEvent) -> tuple[str, str]:
     details = event.details
     name = _name(event)
     subject = _subject(event)
@@ -107,7 +107,9 @@ def _title_and_body(event: MonitoringEvent) -> tuple[str, str]:  # noqa: PLR0911
             return f"Maintenance scheduled: {subject_title or 'maintenance'}", window
         case "maintenance.started":
             affected = _components(subject)
-            return f"Maintenance started: {subject_title or 'maintenance'}", (f"Affected: {affected}" if affected else "")
+            return f"Maintenance started: {subject_title or 'maintenance'}", (
+                f"Affected: {affected}" if affected else ""
+            )
         case "maintenance.finished":
             return f"Maintenance finished: {subject_title or 'maintenance'}", ""
         case "component.impact_updated":
@@ -131,7 +133,7 @@ def dedup_key(event: MonitoringEvent) -> str | None:
 def severity(event: MonitoringEvent) -> str:
     if event.severity:
         return event.severity
-    if event.type == "incident.created" or event.type == "component.impact_updated":
+    if event.type in ("incident.created", "component.impact_updated"):
         impacts = {str(c.get("impact")) for c in (_subject(event).get("affectedComponents") or [])}
         impacts.add(str(_subject(event).get("impact")))
         if "major_outage" in impacts:
@@ -145,12 +147,12 @@ def severity(event: MonitoringEvent) -> str:
 
 def to_notification(event: MonitoringEvent, downtime_seconds: int | None) -> Notification:
     title, body = _title_and_body(event)
-    fields = [Field_(label=label, value=str(value)) for label, value in _facts(event)]
+    fields = [NotificationField(label=label, value=str(value)) for label, value in _facts(event)]
     return Notification(
         event=event.type,
         title=(event.title or title)[:1024],
         body=(event.body if event.body is not None else body)[:16384],
-        severity=severity(event),  # type: ignore[arg-type]
+        severity=severity(event),
         status="resolved" if event.type in RECOVERY_EVENTS else "firing",
         fields=fields[:25],
         source_url=event.source_url or (event.monitor.url if event.monitor else None),
@@ -165,8 +167,12 @@ def to_notification(event: MonitoringEvent, downtime_seconds: int | None) -> Not
 def _facts(event: MonitoringEvent) -> list[tuple[str, Any]]:
     details = event.details
     rows: list[tuple[str, Any]] = []
-    for key, label in (("statusCode", "Status code"), ("responseTime", "Response time (ms)"), ("region", "Region"),
-                       ("error", "Error")):
+    for key, label in (
+        ("statusCode", "Status code"),
+        ("responseTime", "Response time (ms)"),
+        ("region", "Region"),
+        ("error", "Error"),
+    ):
         if details.get(key) not in (None, ""):
             rows.append((label, details[key]))
     if event.monitor and event.monitor.type:

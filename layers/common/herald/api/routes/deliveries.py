@@ -12,7 +12,9 @@ from herald.delivery import usecases
 router = Router()
 
 
-@router.post("/v1/channels/<channel_id>/test", summary="Send a test notification now (200, or 502 with the provider's words)")
+@router.post(
+    "/v1/channels/<channel_id>/test", summary="Send a test notification now (200, or 502 with the provider's words)"
+)
 def test_channel(channel_id: str):  # type: ignore[no-untyped-def]
     principal = caller(router, Role.editor)
     ok, body = usecases.test_channel(principal.tenant_id, channel_id)

@@ -24,7 +24,9 @@ def post_event():  # type: ignore[no-untyped-def]
 def list_rules():  # type: ignore[no-untyped-def]
     principal = caller(router, Role.viewer)
     params = query(router, {"limit", "nextToken"})
-    return json_response(200, rules.list_rules(principal.tenant_id, limit(params.get("limit")), params.get("nextToken")))
+    return json_response(
+        200, rules.list_rules(principal.tenant_id, limit(params.get("limit")), params.get("nextToken"))
+    )
 
 
 @router.post("/v1/rules", summary="Create a routing rule")

@@ -1,0 +1,219 @@
+"""Issue 3 proof, through the API handler against moto: channels CRUD for every kind, seeds, errors."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from herald.auth import service as auth
+from tests.support.api import ApiClient
+from tests.support.samples import KINDS, REQUIRED, SAMPLES
+from tests.support.seeds import ALL_BODIES, EXPECTED_KIND
+
+PLACEHOLDER = "••••••••"
+
+
+@pytest.fixture
+def api(aws):
+    return ApiClient()
+
+
+@pytest.fixture
+def admin(aws):
+    return auth.create_api_key("acme", "admin", "admin").key
+
+
+@pytest.fixture
+def editor(aws):
+    return auth.create_api_key("acme", "editor", "editor").key
+
+
+def create(api, key, kind, config=None, **extra):
+    reply = api.post("/v1/channels", key=key, body={"kind": kind, "config": config or SAMPLES[kind], **extra})
+    assert reply.status == 201, reply.text
+    return reply.json
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_is_created_read_listed_patched_replaced_and_deleted(api, editor, kind):
+    created = create(api, editor, kind, name=f"my {kind}")
+    channel_id = created["id"]
+    assert created["kind"] == kind
+    assert created["configSummary"]
+    for field in [f for f, v in created["config"].items() if v == PLACEHOLDER]:
+        assert field in api.get("/v1/kinds", key=editor).json["data"][KINDS.index(kind)]["secretFields"]
+
+    read = api.get(f"/v1/channels/{channel_id}", key=editor)
+    assert read.status == 200
+    assert read.json == created
+
+    listed = api.get("/v1/channels", key=editor, query={"kind": kind})
+    assert [c["id"] for c in listed.json["data"]] == [channel_id]
+
+    patched = api.patch(f"/v1/channels/{channel_id}", key=editor, body={"name": "renamed", "enabled": False})
+    assert patched.status == 200, patched.text
+    assert (patched.json["name"], patched.json["enabled"]) == ("renamed", False)
+    assert patched.json["config"] == created["config"]
+
+    replaced = api.put(f"/v1/channels/{channel_id}", key=editor, body={"config": SAMPLES[kind]})
+    assert replaced.status == 200, replaced.text
+    assert replaced.json["enabled"] is True
+    assert replaced.json["updatedAt"] >= created["updatedAt"]
+
+    assert api.delete(f"/v1/channels/{channel_id}", key=editor).status == 204
+    assert api.get(f"/v1/channels/{channel_id}", key=editor).status == 404
+
+
+@pytest.mark.parametrize("body", ALL_BODIES, ids=lambda b: f"{b.get('type') or b.get('kind')}")
+def test_every_seed_body_is_accepted_as_it_is(api, editor, body):
+    reply = api.post("/v1/channels", key=editor, body=body)
+    assert reply.status == 201, reply.text
+    given = (body.get("type") or body.get("kind")).lower()
+    assert reply.json["kind"] == EXPECTED_KIND.get(given, given)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_missing_required_field_is_422_naming_it(api, editor, kind):
+    field, message = REQUIRED[kind]
+    config = {k: v for k, v in SAMPLES[kind].items() if k != field}
+    reply = api.post("/v1/channels", key=editor, body={"kind": kind, "config": config})
+    assert reply.status == 422, reply.text
+    assert reply.json["code"] == "validation_failed"
+    named = {d["field"]: d["message"] for d in reply.json["details"]}
+    assert f"config.{field}" in named
+    assert message in named[f"config.{field}"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ("not json", 400, "invalid_json"),
+        ("[1, 2]", 400, "invalid_body"),
+        ('{"kind": "carrier-pigeon", "config": {}}', 400, "unknown_kind"),
+        ('{"kind": "slack"}', 422, "validation_failed"),
+        ('{"kind": "slack", "config": {"webhookUrl": "http://hooks.slack.com/x"}}', 422, "validation_failed"),
+        ('{"kind": "sms", "config": {"phoneNumber": "415-555-1234"}}', 422, "validation_failed"),
+        (
+            '{"kind": "slack", "enabled": "yes", "config": {"webhookUrl": "https://hooks.slack.com/x"}}',
+            422,
+            "validation_failed",
+        ),
+        (
+            '{"kind": "slack", "events": ["monitor.exploded"], "config": {"webhookUrl": "https://hooks.slack.com/x"}}',
+            422,
+            "validation_failed",
+        ),
+    ],
+)
+def test_bad_bodies_get_the_json_error_shape(api, editor, body, status, code):
+    reply = api.post("/v1/channels", key=editor, raw_body=body)
+    assert reply.status == status, reply.text
+    assert reply.json["code"] == code
+    assert reply.json["error"]
+
+
+def test_phone_numbers_must_be_e164_with_the_seed_message(api, editor):
+    reply = api.post("/v1/channels", key=editor, body={"type": "SMS", "config": {"phone_number": "(415) 555-1234"}})
+    assert reply.status == 422
+    assert reply.json["details"] == [{"field": "config.phoneNumber", "message": "Phone number must be in E.164 format"}]
+
+
+def test_a_body_over_64_kib_is_413(api, editor):
+    big = {"kind": "slack", "name": "x", "config": {"webhookUrl": "https://hooks.slack.com/x" + "a" * 70_000}}
+    reply = api.post("/v1/channels", key=editor, body=big)
+    assert reply.status == 413
+    assert reply.json["code"] == "payload_too_large"
+
+
+def test_patch_merges_config_and_the_placeholder_keeps_a_secret(api, editor):
+    created = create(api, editor, "webhook")
+    config = copy.deepcopy(created["config"])
+    config["method"] = "PUT"
+    reply = api.patch(f"/v1/channels/{created['id']}", key=editor, body={"config": config})
+    assert reply.status == 200, reply.text
+    assert reply.json["config"]["method"] == "PUT"
+    assert reply.json["config"]["secret"] == PLACEHOLDER
+    assert reply.json["config"]["headers"] == {"X-Token": PLACEHOLDER}
+
+
+def test_a_stored_secret_never_follows_a_channel_to_a_new_destination(api, editor):
+    created = create(api, editor, "telegram")
+    moved = api.patch(f"/v1/channels/{created['id']}", key=editor, body={"config": {"chatId": "-100999"}})
+    assert moved.status == 422
+    assert moved.json["details"][0]["field"] == "config.botToken"
+    resupplied = api.patch(
+        f"/v1/channels/{created['id']}", key=editor, body={"config": {"chatId": "-100999", "botToken": "9:new"}}
+    )
+    assert resupplied.status == 200, resupplied.text
+    assert resupplied.json["configSummary"] == "-100999"
+
+
+def test_put_replaces_the_whole_config_the_pixomonitor_way(api, editor):
+    created = create(api, editor, "slack", name="named")
+    reply = api.put(
+        f"/v1/channels/{created['id']}",
+        key=editor,
+        body={"config": {"webhookUrl": "https://hooks.slack.com/services/T00/B00/NEW-HOOK"}},
+    )
+    assert reply.status == 200, reply.text
+    assert reply.json["name"] == "Slack"  # replaced: absent name takes the default
+    assert reply.json["configSummary"] == "hooks.slack.com"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "ten"},
+        {"kind": "pigeon"},
+        {"enabled": "maybe"},
+        {"colour": "red"},
+        {"nextToken": "garbage!"},
+    ],
+)
+def test_bad_query_values_are_400_never_clamped(api, editor, query):
+    reply = api.get("/v1/channels", key=editor, query=query)
+    assert reply.status == 400, reply.text
+    assert reply.json["code"] in ("invalid_query", "unknown_kind", "invalid_next_token")
+
+
+def test_pagination_over_250_channels_returns_each_exactly_once_newest_first(api, editor):
+    made = [create(api, editor, "ntfy", {"topic": f"t{i}"})["id"] for i in range(250)]
+    seen: list[str] = []
+    token = None
+    for _ in range(10):
+        query = {"limit": "100", **({"nextToken": token} if token else {})}
+        page = api.get("/v1/channels", key=editor, query=query).json
+        seen += [c["id"] for c in page["data"]]
+        token = page["nextToken"]
+        if token is None:
+            break
+    assert sorted(seen) == sorted(made)
+    assert len(seen) == len(set(seen)) == 250
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_filters_by_enabled_page_through_all_matches(api, editor):
+    ids = [create(api, editor, "ntfy", {"topic": f"t{i}"}, enabled=i % 3 == 0)["id"] for i in range(30)]
+    enabled = {cid for i, cid in enumerate(ids) if i % 3 == 0}
+    seen: list[str] = []
+    token = None
+    for _ in range(20):
+        query = {"limit": "4", "enabled": "true", **({"nextToken": token} if token else {})}
+        page = api.get("/v1/channels", key=editor, query=query).json
+        seen += [c["id"] for c in page["data"]]
+        token = page["nextToken"]
+        if token is None:
+            break
+    assert set(seen) == enabled and len(seen) == len(enabled)
+
+
+def test_kinds_lists_every_kind_with_schema_and_secret_fields(api, editor):
+    data = api.get("/v1/kinds", key=editor).json["data"]
+    by_kind = {entry["kind"]: entry for entry in data}
+    assert set(by_kind) == set(KINDS)
+    assert by_kind["slack"]["secretFields"] == ["webhookUrl"]
+    assert "phone" in by_kind["voice"]["aliases"]
+    assert by_kind["telegram"]["configSchema"]["type"] == "object"
