@@ -57,8 +57,10 @@ format: $(STAMP)
 validate: $(SAM)
 	$(SAM) validate --lint
 
-build: $(SAM) ## sam build (needs python3.13 on PATH)
+build: $(SAM) ## sam build (needs python3.13 on PATH), then bytecode for the read-only layer
 	$(SAM) build
+	@# Lambda mounts layers read-only: without .pyc every cold start recompiles (bench: ~2x slower imports).
+	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build/CommonLayer/python
 
 deploy: build
 	$(SAM) deploy --guided

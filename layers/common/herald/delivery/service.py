@@ -104,6 +104,17 @@ def _metric(name: str, kind: str) -> None:
         metric.add_dimension(name="kind", value=kind)
 
 
+def prepare() -> None:
+    """Create the shared clients before threads fan out: ten threads racing on empty caches would each
+    build their own (bench: 16-20 clients and a 4.9x slower first batch instead of 2)."""
+    from herald import crypto, db
+
+    db.table()
+    aws.client("sqs")
+    crypto.get_crypto().kms  # noqa: B018 - creates the KMS client
+    http.get_session()
+
+
 def attempt(
     tenant_id: str,
     delivery_id: str,
@@ -259,6 +270,7 @@ def attempt_inline(deliveries: list[Delivery], *, allow_retry: bool) -> list[Out
     if not deliveries:
         return []
     repository.put_many(deliveries)
+    prepare()
     with ThreadPoolExecutor(max_workers=min(10, len(deliveries))) as pool:
         outcomes = list(pool.map(lambda d: attempt(d.tenant_id, d.id, allow_retry=allow_retry), deliveries))
     later = [

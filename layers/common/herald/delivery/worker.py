@@ -31,6 +31,7 @@ def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int]
     failures: list[dict[str, str]] = []
     if not records:
         return {"batchItemFailures": failures}
+    service.prepare()
     with ThreadPoolExecutor(max_workers=min(10, len(records))) as pool:
         outcomes = list(pool.map(_safe_handle, records))
     for record, outcome in zip(records, outcomes, strict=True):
