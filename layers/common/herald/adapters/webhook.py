@@ -156,6 +156,7 @@ def payload(notification: Notification, ctx: RenderContext) -> dict[str, Any]:
             "status": n.status,
             "fields": [{"label": field.label, "value": field.value} for field in n.fields],
             "sourceUrl": n.source_url,
+            **({"downtimeSeconds": n.downtime_seconds} if n.downtime_seconds is not None else {}),
         },
         "monitor": n.monitor.model_dump(mode="json", by_alias=True, exclude_none=True) if n.monitor else None,
         "details": n.details,

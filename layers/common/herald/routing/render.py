@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from herald.adapters.render import format_duration
 from herald.models.event import MonitoringEvent
 from herald.models.notification import RECOVERY_EVENTS, Notification, NotificationField
 from herald.timeutil import parse_iso
@@ -147,6 +148,9 @@ def severity(event: MonitoringEvent) -> str:
 
 def to_notification(event: MonitoringEvent, downtime_seconds: int | None) -> Notification:
     title, body = _title_and_body(event)
+    downtime = event.downtime_seconds if event.downtime_seconds is not None else downtime_seconds
+    if event.type == "monitor.recovery" and downtime is not None:
+        title = f"{title} after {format_duration(downtime)} down"
     fields = [NotificationField(label=label, value=str(value)) for label, value in _facts(event)]
     return Notification(
         event=event.type,
@@ -159,7 +163,7 @@ def to_notification(event: MonitoringEvent, downtime_seconds: int | None) -> Not
         monitor=event.monitor,
         dedup_key=dedup_key(event),
         occurred_at=event.occurred_at,
-        downtime_seconds=event.downtime_seconds if event.downtime_seconds is not None else downtime_seconds,
+        downtime_seconds=downtime,
         details=event.details,
     )
 

@@ -1,0 +1,182 @@
+"""AWS resources of the template, created in the emulator: DynamoDB, SQS, SNS, KMS, CloudWatch Logs.
+
+Each handler takes the resource's resolved properties and returns its `Ref` and `Fn::GetAtt` values.
+A property a handler does not know is an error, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from local.aws import Aws
+from local.constants import ACCOUNT_ID, REGION
+from local.deployment import Deployment
+from local.template import Physical, TemplateError
+
+
+def unexpected(logical_id: str, properties: Mapping[str, Any], known: set[str]) -> None:
+    extra = set(properties) - known
+    if extra:
+        raise TemplateError(f"{logical_id}: properties {', '.join(sorted(extra))} are not emulated locally")
+
+
+def physical_name(deployment: Deployment, logical_id: str) -> str:
+    return f"{deployment.template.stack_name}-{logical_id}"
+
+
+def attribute_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _tags(properties: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [{"Key": str(tag["Key"]), "Value": str(tag["Value"])} for tag in properties.get("Tags") or []]
+
+
+def table(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """A DynamoDB table with its TTL and point-in-time recovery. Raises TemplateError for a property not emulated."""
+    unexpected(
+        logical_id,
+        props,
+        {
+            "TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes", "ProvisionedThroughput", "StreamSpecification", "SSESpecification",
+            "TimeToLiveSpecification", "PointInTimeRecoverySpecification", "Tags", "DeletionProtectionEnabled",
+            "TableClass",
+        },
+    )  # fmt: skip
+    name = props.get("TableName") or physical_name(deployment, logical_id)
+    args: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+    }
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput", "TableClass"):
+        if key in props:
+            args[key] = props[key]
+    if "StreamSpecification" in props:
+        args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    if sse := props.get("SSESpecification"):
+        args["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled"))} | {
+            key: sse[key] for key in ("SSEType", "KMSMasterKeyId") if key in sse
+        }
+    if tags := _tags(props):
+        args["Tags"] = tags
+    dynamodb = aws.client("dynamodb")
+    description = dynamodb.create_table(**args)["TableDescription"]
+    if ttl := props.get("TimeToLiveSpecification"):
+        dynamodb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": bool(ttl.get("Enabled")), "AttributeName": ttl["AttributeName"]},
+        )
+    if (props.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled"):
+        dynamodb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+    attributes = {"Arn": description["TableArn"]}
+    if "LatestStreamArn" in description:
+        attributes["StreamArn"] = description["LatestStreamArn"]
+    return Physical(ref=name, attributes=attributes)
+
+
+_QUEUE_ATTRIBUTES = {
+    "VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "MaximumMessageSize",
+    "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "RedriveAllowPolicy", "SqsManagedSseEnabled",
+    "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "FifoQueue", "ContentBasedDeduplication",
+    "DeduplicationScope", "FifoThroughputLimit",
+}  # fmt: skip
+
+
+def create_queue(aws: Aws, name: str, attributes: Mapping[str, Any], tags: Mapping[str, str] | None = None) -> Physical:
+    sqs = aws.client("sqs")
+    args: dict[str, Any] = {
+        "QueueName": name,
+        "Attributes": {key: attribute_text(value) for key, value in attributes.items()},
+    }
+    if tags:
+        args["tags"] = dict(tags)
+    url = sqs.create_queue(**args)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return Physical(ref=url, attributes={"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+
+def queue(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """An SQS queue with its attributes (redrive policy, ...). Raises TemplateError for a property not emulated."""
+    unexpected(logical_id, props, _QUEUE_ATTRIBUTES | {"QueueName", "Tags"})
+    default_name = physical_name(deployment, logical_id) + (".fifo" if props.get("FifoQueue") else "")
+    name = props.get("QueueName") or default_name
+    attributes = {key: value for key, value in props.items() if key in _QUEUE_ATTRIBUTES}
+    return create_queue(aws, name, attributes, {tag["Key"]: tag["Value"] for tag in _tags(props)})
+
+
+def topic(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """An SNS topic and its inline subscriptions. Raises TemplateError for a property not emulated."""
+    unexpected(
+        logical_id,
+        props,
+        {
+            "TopicName", "DisplayName", "KmsMasterKeyId", "FifoTopic", "ContentBasedDeduplication", "Subscription",
+            "Tags",
+        },
+    )  # fmt: skip
+    sns = aws.client("sns")
+    name = props.get("TopicName") or physical_name(deployment, logical_id)
+    attributes = {
+        key: attribute_text(props[key])
+        for key in ("DisplayName", "KmsMasterKeyId", "FifoTopic", "ContentBasedDeduplication")
+        if key in props
+    }
+    arn = sns.create_topic(Name=name, Attributes=attributes, Tags=_tags(props))["TopicArn"]
+    for subscription in props.get("Subscription") or []:
+        sns.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
+    return Physical(ref=arn, attributes={"TopicArn": arn, "TopicName": name})
+
+
+def key(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """A KMS key, with rotation when the template enables it. Raises TemplateError for a property not emulated."""
+    unexpected(
+        logical_id,
+        props,
+        {
+            "Description", "KeyPolicy", "KeyUsage", "KeySpec", "EnableKeyRotation", "Enabled", "MultiRegion",
+            "PendingWindowInDays", "RotationPeriodInDays", "Tags",
+        },
+    )  # fmt: skip
+    kms = aws.client("kms")
+    args: dict[str, Any] = {
+        key: props[key] for key in ("Description", "KeyUsage", "KeySpec", "MultiRegion") if key in props
+    }
+    if "KeyPolicy" in props:
+        args["Policy"] = attribute_text(props["KeyPolicy"])
+    if tags := _tags(props):
+        args["Tags"] = [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in tags]
+    metadata = kms.create_key(**args)["KeyMetadata"]
+    if props.get("EnableKeyRotation"):
+        kms.enable_key_rotation(KeyId=metadata["KeyId"])
+    if props.get("Enabled") is False:
+        kms.disable_key(KeyId=metadata["KeyId"])
+    return Physical(ref=metadata["KeyId"], attributes={"Arn": metadata["Arn"], "KeyId": metadata["KeyId"]})
+
+
+def alias(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """A KMS alias. Raises TemplateError for a property not emulated."""
+    unexpected(logical_id, props, {"AliasName", "TargetKeyId"})
+    aws.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
+    return Physical(ref=props["AliasName"])
+
+
+def log_group(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """A CloudWatch Logs group with its retention. Raises TemplateError for a property not emulated."""
+    unexpected(logical_id, props, {"LogGroupName", "RetentionInDays", "KmsKeyId", "LogGroupClass", "Tags"})
+    logs = aws.client("logs")
+    name = props.get("LogGroupName") or physical_name(deployment, logical_id)
+    logs.create_log_group(logGroupName=name)
+    if "RetentionInDays" in props:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
+    return Physical(ref=name, attributes={"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"})

@@ -1,0 +1,345 @@
+"""e2e fixtures: the local stack (`python -m local`) started from nothing on free ports, and a real HTTP receiver.
+
+Every wait here is bounded in time; a stack that does not come up fails the suite with its output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_SECONDS = 90.0
+STOP_SECONDS = 20.0
+_READY = re.compile(r"Herald local stack ready in ([0-9.]+) s")
+# Kinds whose API host is not in the channel config, so HERALD_ENDPOINT_<KIND> can replace it.
+FIXED_HOST_KINDS = (
+    "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
+)  # fmt: skip
+_ADMIN_KEY = re.compile(r"Admin API key \(tenant dev\): (hrld_[A-Za-z0-9_-]+)")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def children_of(pid: int) -> set[int]:
+    """Direct child processes of `pid` (Linux /proc)."""
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces; the parent pid follows the state field.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+def wait_until(check: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
+    """The first truthy value `check` returns within `timeout` seconds, else None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+class EventLog:
+    """Reads HERALD_LOCAL_EVENT_LOG: one JSON line per handler invocation."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def entries(self, function: str | None = None) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        found = [json.loads(line) for line in lines if line.strip()]
+        return [entry for entry in found if function is None or entry["function"] == function]
+
+    def wait_for(
+        self, function: str, matches: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+    ) -> dict[str, Any]:
+        """The first invocation of `function` whose entry `matches`; fails after `timeout` seconds."""
+
+        def find() -> dict[str, Any] | None:
+            return next((entry for entry in self.entries(function) if matches(entry)), None)
+
+        entry = wait_until(find, timeout, interval=0.2)
+        assert entry is not None, f"{function} was not invoked as expected within {timeout:.0f} s"
+        return entry
+
+
+@dataclass
+class Stack:
+    """A running `python -m local`."""
+
+    process: subprocess.Popen[bytes]
+    api_port: int
+    aws_port: int
+    output: Path
+    events: EventLog
+    admin_key: str = ""
+    ready_seconds: float = 0.0
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.aws_port}"
+
+    def text(self) -> str:
+        return self.output.read_text(encoding="utf-8", errors="replace")
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 2}, connect_timeout=3, read_timeout=10),
+        )
+
+    def wait_ready(self) -> None:
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                return True
+            return bool(_READY.search(self.text()))
+
+        wait_until(ready, READY_SECONDS, interval=0.1)
+        text = self.text()
+        found = _READY.search(text)
+        assert found and self.process.poll() is None, f"the local stack did not start:\n{text[-4000:]}"
+        key = _ADMIN_KEY.search(text)
+        assert key, f"the local stack printed no admin key:\n{text[-4000:]}"
+        self.admin_key, self.ready_seconds = key.group(1), float(found.group(1))
+
+    def interrupt(self) -> int | None:
+        """Ctrl-C, as a terminal sends it; the exit code, or None if it did not stop in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        """Last resort: the whole process group, so no emulator or container outlives a failed test."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=STOP_SECONDS)
+
+
+def start_stack(directory: Path, **extra_env: str) -> Stack:
+    """`python -m local` with fresh ports, the e2e knobs and an event log, started but not yet ready."""
+    api_port, aws_port = free_port(), free_port()
+    while aws_port == api_port:
+        aws_port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HERALD_", "AWS_"))}
+    env.update(
+        HERALD_API_PORT=str(api_port),
+        HERALD_AWS_PORT=str(aws_port),
+        HERALD_EGRESS_ALLOW="127.0.0.1",
+        HERALD_RETRY_SCHEDULE="1,1,1",
+        HERALD_LOCAL_EVENT_LOG=str(directory / "events.jsonl"),
+        **extra_env,
+    )
+    output = directory / "stack.log"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Stack(process, api_port, aws_port, output, EventLog(directory / "events.jsonl"), env=env)
+
+
+@pytest.fixture(scope="session")
+def providers() -> Iterator[Receiver]:
+    """One receiver standing in for every provider with a fixed public host (API.md section 1).
+
+    The session stack sends kind K to `{providers.url}/K` (HERALD_ENDPOINT_K); tests filter
+    `providers.requests` by path and call `providers.reset()` first.
+    """
+    running = Receiver()
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, providers: Receiver) -> Iterator[Stack]:
+    """The local stack for the whole e2e session, its fixed-host providers pointed at `providers`."""
+    endpoints = {f"HERALD_ENDPOINT_{kind.upper()}": f"{providers.url}/{kind}" for kind in FIXED_HOST_KINDS}
+    running = start_stack(tmp_path_factory.mktemp("stack"), **endpoints)
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        if running.interrupt() is None:
+            running.kill()
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        session.trust_env = False  # a proxy from the environment must never see loopback traffic
+        yield session
+
+
+# ---- a real HTTP receiver
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+DEFAULT_BODY = b'{"ok": true}'
+
+
+class Receiver:
+    """A threaded HTTP server on 127.0.0.1 that records requests and answers as programmed."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self._statuses: list[int] = []
+        self._default_status = 200
+        self._headers: dict[str, str] = {}
+        self._body = DEFAULT_BODY
+        self._delay = 0.0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def program(
+        self,
+        statuses: list[int] | None = None,
+        *,
+        default: int = 200,
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """Answer with `statuses` in turn, then `default`; `delay` seconds before each answer."""
+        with self._lock:
+            self._statuses = list(statuses or [])
+            self._default_status = default
+            self._headers = dict(headers or {})
+            self._body = body if body is not None else self._body
+            self._delay = delay
+
+    def reset(self) -> None:
+        """Forget what arrived and answer 200 again (for a receiver shared by several tests)."""
+        with self._lock:
+            self.requests.clear()
+        self.program(body=DEFAULT_BODY)
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
+        """The first `count` requests; fails if they do not arrive within `timeout` seconds."""
+        arrived = wait_until(lambda: len(self.requests) >= count, timeout)
+        assert arrived, f"expected {count} requests within {timeout:.0f} s, got {len(self.requests)}"
+        return self.requests[:count]
+
+    def _answer(self) -> tuple[int, dict[str, str], bytes, float]:
+        with self._lock:
+            status = self._statuses.pop(0) if self._statuses else self._default_status
+            return status, dict(self._headers), self._body, self._delay
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with receiver._lock:
+                    receiver.requests.append(
+                        Received(self.command, self.path, dict(self.headers.items()), body, time.time())
+                    )
+                status, headers, answer, delay = receiver._answer()
+                if delay:
+                    time.sleep(delay)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 - http.server's names
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        return Handler
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver()
+    try:
+        yield running
+    finally:
+        running.close()

@@ -1,0 +1,90 @@
+"""Integration fixtures: template.yaml's resources inside moto's in-process mock, built by the local stack's code.
+
+`aws` gives every test a fresh account holding exactly what `make dev` creates (same names, same
+environment), and points this process's herald package at it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from herald import aws as herald_aws
+from herald.settings import get_settings
+from local import provision
+from local import template as template_module
+from local.aws import Aws
+from local.constants import DUMMY_CREDENTIALS, REGION
+from local.deployment import Deployment
+
+
+@cache
+def _template() -> template_module.Template:
+    return template_module.load()
+
+
+@cache
+def _clients() -> Aws:
+    # moto intercepts every botocore client while a mock is active, so clients outlive one test's account.
+    return Aws(None)
+
+
+@dataclass(frozen=True)
+class LocalAws:
+    """The deployed template: its physical names and the environment the functions run with."""
+
+    deployment: Deployment
+    env: dict[str, str]
+
+    def client(self, service: str) -> Any:
+        return _clients().client(service)
+
+    @property
+    def table_name(self) -> str:
+        return self.env["HERALD_TABLE_NAME"]
+
+    @property
+    def queue_url(self) -> str:
+        return self.env["HERALD_QUEUE_URL"]
+
+    @property
+    def dlq_url(self) -> str:
+        return self.env["HERALD_DLQ_URL"]
+
+    @property
+    def topic_arn(self) -> str:
+        return self.deployment.sns_sources[0].topic_arn
+
+    @property
+    def sender_email(self) -> str:
+        return self.env["HERALD_SENDER_EMAIL"]
+
+
+def _reset_herald() -> None:
+    get_settings.cache_clear()
+    herald_aws.reset()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAws]:
+    """A fresh moto account with template.yaml deployed; os.environ holds the functions' environment."""
+    # Hermetic: no real profile or endpoint, and no HERALD_* knob of the caller's shell.
+    for name in list(os.environ):
+        if name.startswith("HERALD_") or name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
+            monkeypatch.delenv(name)
+    for name, value in {**DUMMY_CREDENTIALS, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        deployment = provision.deploy(_template(), _clients())
+        environment = deployment.environment()
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        _reset_herald()
+        yield LocalAws(deployment=deployment, env=environment)
+    _reset_herald()
