@@ -22,8 +22,9 @@ class Api:
         self.stack, self.http = stack, http
 
     def call(self, method: str, path: str, body: Any = None) -> requests.Response:
-        return self.http.request(method, f"{self.stack.base_url}{path}", json=body,
-                                 headers={"x-api-key": self.stack.admin_key}, timeout=60)
+        return self.http.request(
+            method, f"{self.stack.base_url}{path}", json=body, headers={"x-api-key": self.stack.admin_key}, timeout=60
+        )
 
     def channel(self, kind: str, config: dict[str, Any], **extra: Any) -> str:
         reply = self.call("POST", "/v1/channels", {"kind": kind, "config": config, **extra})
@@ -65,8 +66,17 @@ def test_sns_and_eventbridge_events_reach_the_receivers_their_rules_choose(api: 
     api.rule([down_only], {"events": ["monitor.down"]})
     api.rule([recoveries, muted])
     watched = monitor()
-    publish_sns(stack, json.dumps({"tenantId": "dev", "type": "monitor.down", "monitor": watched,
-                                   "details": {"statusCode": 503, "error": "Service Unavailable", "region": "eu-west"}}))
+    publish_sns(
+        stack,
+        json.dumps(
+            {
+                "tenantId": "dev",
+                "type": "monitor.down",
+                "monitor": watched,
+                "details": {"statusCode": 503, "error": "Service Unavailable", "region": "eu-west"},
+            }
+        ),
+    )
     [down] = receiver.wait_for(1)
     assert down.path == "/down-only"
     assert down.json()["notification"]["title"] == "My API is down — 503 Service Unavailable from eu-west"
@@ -86,14 +96,23 @@ def test_down_then_recovery_to_pagerduty_triggers_then_resolves_the_same_dedup_k
     pagerduty = api.channel("pagerduty", {"integrationKey": "0123456789abcdef0123456789abcdef"})
     api.rule([pagerduty])
     watched = monitor("Checkout")
-    publish_sns(stack, json.dumps({"tenantId": "dev", "type": "monitor.down", "monitor": watched,
-                                   "occurredAt": "2026-05-15T08:30:00Z"}))
+    publish_sns(
+        stack,
+        json.dumps(
+            {"tenantId": "dev", "type": "monitor.down", "monitor": watched, "occurredAt": "2026-05-15T08:30:00Z"}
+        ),
+    )
     trigger = wait_until(lambda: [r for r in providers.requests if r.path.startswith("/pagerduty")], 30)
     assert trigger, "PagerDuty got no trigger"
-    publish_sns(stack, json.dumps({"tenantId": "dev", "type": "monitor.recovery", "monitor": watched,
-                                   "occurredAt": "2026-05-15T08:42:05Z"}))
-    both = wait_until(lambda: len(got := [r for r in providers.requests if r.path.startswith("/pagerduty")]) >= 2
-                      and got, 30)
+    publish_sns(
+        stack,
+        json.dumps(
+            {"tenantId": "dev", "type": "monitor.recovery", "monitor": watched, "occurredAt": "2026-05-15T08:42:05Z"}
+        ),
+    )
+    both = wait_until(
+        lambda: len(got := [r for r in providers.requests if r.path.startswith("/pagerduty")]) >= 2 and got, 30
+    )
     assert both, "PagerDuty got no resolve"
     first, second = both[0].json(), both[1].json()
     assert both[0].path == "/pagerduty/v2/enqueue"
@@ -109,8 +128,9 @@ def test_recovery_text_names_the_downtime(api: Api, stack: Stack, receiver: Rece
     api.rule([hook])
     watched = monitor("Billing")
     api.call("POST", "/v1/events", {"type": "monitor.down", "monitor": watched, "occurredAt": "2026-05-15T08:30:00Z"})
-    api.call("POST", "/v1/events", {"type": "monitor.recovery", "monitor": watched,
-                                    "occurredAt": "2026-05-15T08:42:05Z"})
+    api.call(
+        "POST", "/v1/events", {"type": "monitor.recovery", "monitor": watched, "occurredAt": "2026-05-15T08:42:05Z"}
+    )
     # Deliveries of one batch go out concurrently: the two may arrive in either order.
     [up] = [r for r in receiver.wait_for(2) if r.json()["notification"]["status"] == "resolved"]
     assert up.json()["notification"]["title"] == "Billing is up again after 12m 5s down"

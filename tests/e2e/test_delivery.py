@@ -30,8 +30,9 @@ class Herald:
         self.headers = {"x-api-key": stack.admin_key}
 
     def call(self, method: str, path: str, body: Any = None, **params: str) -> requests.Response:
-        return self.http.request(method, f"{self.stack.base_url}{path}", json=body, headers=self.headers,
-                                 params=params or None, timeout=60)
+        return self.http.request(
+            method, f"{self.stack.base_url}{path}", json=body, headers=self.headers, params=params or None, timeout=60
+        )
 
     def webhook(self, url: str, **config: Any) -> str:
         reply = self.call("POST", "/v1/channels", {"kind": "webhook", "config": {"url": url, **config}})
@@ -39,8 +40,11 @@ class Herald:
         return reply.json()["id"]
 
     def send(self, channel_ids: list[str], title: str = "DB down", **extra: Any) -> dict[str, Any]:
-        reply = self.call("POST", "/v1/notifications",
-                          {"channelIds": channel_ids, "notification": {"title": title, "severity": "critical", **extra}})
+        reply = self.call(
+            "POST",
+            "/v1/notifications",
+            {"channelIds": channel_ids, "notification": {"title": title, "severity": "critical", **extra}},
+        )
         assert reply.status_code == 202, reply.text
         return reply.json()
 
@@ -51,8 +55,9 @@ class Herald:
 
     def settled(self, delivery_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """The delivery once it is final (delivered or failed); fails the test after `timeout`."""
-        found = wait_until(lambda: (d := self.delivery(delivery_id))["status"] in ("delivered", "failed") and d,
-                           timeout, interval=0.25)
+        found = wait_until(
+            lambda: (d := self.delivery(delivery_id))["status"] in ("delivered", "failed") and d, timeout, interval=0.25
+        )
         assert found, f"delivery {delivery_id} did not settle: {self.delivery(delivery_id)}"
         return found
 
@@ -202,14 +207,16 @@ def test_wait_true_delivers_inline_with_per_channel_results(herald: Herald, rece
     try:
         broken.program(default=404, body=b"no such hook")
         good, bad = herald.webhook(f"{receiver.url}/ok"), herald.webhook(f"{broken.url}/gone")
-        reply = herald.call("POST", "/v1/notifications", {"channelIds": [good, bad], "notification": {"title": "x"}},
-                            wait="true")
+        reply = herald.call(
+            "POST", "/v1/notifications", {"channelIds": [good, bad], "notification": {"title": "x"}}, wait="true"
+        )
         assert reply.status_code == 200, reply.text
         by_channel = {d["channelId"]: d for d in reply.json()["deliveries"]}
         assert by_channel[good]["success"] is True and by_channel[good]["status"] == "delivered"
         assert by_channel[bad]["success"] is False and "404" in by_channel[bad]["error"]
-        all_bad = herald.call("POST", "/v1/notifications", {"channelIds": [bad], "notification": {"title": "x"}},
-                              wait="true")
+        all_bad = herald.call(
+            "POST", "/v1/notifications", {"channelIds": [bad], "notification": {"title": "x"}}, wait="true"
+        )
         assert all_bad.status_code == 502
     finally:
         broken.close()
