@@ -245,7 +245,7 @@ def test_429_is_retryable_after_retry_after():
         ),
         (401, "Unauthorized", PermanentDeliveryError, "Unauthorized"),
         (502, "Bad Gateway", RetryableDeliveryError, "Bad Gateway"),
-        (204, "", PermanentDeliveryError, "No Content"),
+        (204, "", PermanentDeliveryError, "the answer did not confirm delivery"),
     ],
 )
 def test_failures_carry_the_services_own_words(status, text, error, words):

@@ -173,7 +173,7 @@ class DeliveryContext(RenderContext):
 C = TypeVar("C", bound=ChannelConfig)
 
 
-class Adapter(ABC, Generic[C]):
+class Adapter(ABC, Generic[C]):  # noqa: UP046 - C is shared with HttpAdapter
     """A channel kind: its name, its config model and how it sends."""
 
     kind: ClassVar[str]

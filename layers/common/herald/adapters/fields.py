@@ -32,7 +32,7 @@ def _url_checker(label: str):  # type: ignore[no-untyped-def]
     def check(value: Any, info: ValidationInfo) -> Any:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         if not isinstance(raw, str):
-            raise ValueError(f"{label} must be a string")
+            raise ValueError(f"{label} must be a string")  # noqa: TRY004 - pydantic reports ValueError
         raw = raw.strip()
         if (info.context or {}).get("stored"):
             # Read back from the table: judged when written, and judged again at send time.

@@ -52,7 +52,10 @@ def failure(
     services that signal throttling differently (e.g. Vonage status 1 in a 200).
     """
     status = response.status
-    words = short(detail if detail is not None else response.text) or response_reason(status)
+    words = short(detail if detail is not None else response.text)
+    if not words:
+        # An empty 2xx answer is not "OK" where the service promises more (Slack's `ok`, an id, ...).
+        words = "the answer did not confirm delivery" if 200 <= status < 300 else response_reason(status)
     message = f"{service} returned {status}: {words}"
     if retryable is None:
         retryable = status in (408, 429) or status >= 500

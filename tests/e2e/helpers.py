@@ -1,0 +1,71 @@
+"""Helpers the e2e suites share beyond conftest's fixtures. Add to this file; never rewrite what is here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tests.e2e.conftest import Received, Receiver
+
+if TYPE_CHECKING:
+    from tests.e2e.test_delivery import Herald
+
+
+def header(request: Received, name: str) -> str | None:
+    """A request header by name, whatever its case on the wire."""
+    lower = name.lower()
+    return next((value for key, value in request.headers.items() if key.lower() == lower), None)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One scripted HTTP answer: its own status, headers and body."""
+
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class ScriptedReceiver(Receiver):
+    """A `Receiver` whose answers differ in body and headers too, not only in status.
+
+    Services signal a rate limit in the body of the 429 (Discord `retry_after`, Matrix `retry_after_ms`)
+    and succeed with another body (Discord 204 with none), which one body for every answer cannot show.
+    Without a script it answers exactly as `Receiver` does.
+    """
+
+    def __init__(self) -> None:
+        self._script: list[Answer] = []
+        self._then: Answer | None = None
+        super().__init__()
+
+    def script(self, answers: list[Answer], then: Answer) -> None:
+        """Answer with `answers` in turn, then with `then` for every later request."""
+        with self._lock:
+            self._script, self._then = list(answers), then
+
+    def reset(self) -> None:
+        with self._lock:
+            self._script, self._then = [], None
+        super().reset()
+
+    def _answer(self) -> tuple[int, dict[str, str], bytes, float]:
+        with self._lock:
+            answer = self._script.pop(0) if self._script else self._then
+        if answer is None:
+            return super()._answer()
+        return answer.status, dict(answer.headers), answer.body, 0.0
+
+
+def json_answer(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Answer:
+    """An answer whose body is `payload` as JSON."""
+    return Answer(status, json.dumps(payload).encode(), dict(headers or {}))
+
+
+def create_channel(herald: Herald, kind: str, config: dict[str, Any], **extra: Any) -> str:
+    """Create a channel of any kind through the API; its id. Fails the test unless the answer is 201."""
+    reply = herald.call("POST", "/v1/channels", {"kind": kind, "config": config, **extra})
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["id"])
