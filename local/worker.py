@@ -44,6 +44,31 @@ def _reply(stream: Any, message: dict[str, Any]) -> None:
     stream.flush()
 
 
+def _install_hosts(mapping: str) -> None:
+    """HERALD_LOCAL_HOSTS="name=ip,...": the emulated environment's /etc/hosts.
+
+    Lets a test make a public-looking name resolve to a private address at send time (DNS
+    rebinding) without touching the machine's resolver. Other names resolve as usual.
+    """
+    import socket
+
+    hosts = {}
+    for pair in mapping.split(","):
+        name, _, address = pair.partition("=")
+        if name.strip() and address.strip():
+            hosts[name.strip().lower().rstrip(".")] = address.strip()
+    if not hosts:
+        return
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.lower().rstrip(".") in hosts:
+            host = hosts[host.lower().rstrip(".")]
+        return real(host, port, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     for option in ("logical-id", "name", "arn", "code-dir", "handler", "runtime", "log-group"):
@@ -56,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl-C reaches the whole terminal process group; the stack decides when containers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     spec = _spec(args)
+    _install_hosts(os.environ.get("HERALD_LOCAL_HOSTS", ""))
     results = os.fdopen(args.result_fd, "w", encoding="utf-8")
     # The handler sees what Lambda shows it: its code and layers first, and no trace of the local stack.
     stack_root = str(Path(__file__).resolve().parents[1])

@@ -171,14 +171,14 @@ def start_stack(directory: Path, **extra_env: str) -> Stack:
     while aws_port == api_port:
         aws_port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("HERALD_", "AWS_"))}
-    env.update(
-        HERALD_API_PORT=str(api_port),
-        HERALD_AWS_PORT=str(aws_port),
-        HERALD_EGRESS_ALLOW="127.0.0.1",
-        HERALD_RETRY_SCHEDULE="1,1,1",
-        HERALD_LOCAL_EVENT_LOG=str(directory / "events.jsonl"),
-        **extra_env,
-    )
+    defaults = {
+        "HERALD_API_PORT": str(api_port),
+        "HERALD_AWS_PORT": str(aws_port),
+        "HERALD_EGRESS_ALLOW": "127.0.0.1",
+        "HERALD_RETRY_SCHEDULE": "1,1,1",
+        "HERALD_LOCAL_EVENT_LOG": str(directory / "events.jsonl"),
+    }
+    env.update({**defaults, **extra_env})
     output = directory / "stack.log"
     with output.open("wb") as sink:
         process = subprocess.Popen(

@@ -256,3 +256,34 @@ def test_an_email_delivery_is_in_the_emulators_ses_records(herald: Herald, stack
     data = http.get(f"{stack.aws_endpoint}/moto-api/data.json", timeout=30).json()
     sent = data["ses"]["Message"]
     assert any(m["destinations"]["ToAddresses"] == ["oncall@example.com"] for m in sent)
+
+
+def test_a_name_that_rebinds_to_loopback_is_refused_at_send_time(tmp_path, http: requests.Session, receiver: Receiver):
+    """Accepted at create (a public-looking name, no DNS needed), it resolves to 127.0.0.1 when sent.
+
+    A stack of its own: nothing is allow-listed, and its emulated environment resolves
+    rebind.herald.test to 127.0.0.1, where a real receiver listens and must receive nothing.
+    """
+    from tests.e2e.conftest import start_stack
+
+    isolated = start_stack(tmp_path, HERALD_EGRESS_ALLOW="", HERALD_LOCAL_HOSTS="rebind.herald.test=127.0.0.1")
+    try:
+        isolated.wait_ready()
+        herald = Herald(isolated, http)
+        port = receiver.url.rsplit(":", 1)[1]
+        created = herald.call(
+            "POST", "/v1/channels", {"kind": "webhook", "config": {"url": f"https://rebind.herald.test:{port}/hook"}}
+        )
+        assert created.status_code == 201, created.text
+        tested = herald.call("POST", f"/v1/channels/{created.json()['id']}/test")
+        assert tested.status_code == 502
+        assert tested.json()["code"] == "forbidden_target"
+        assert "private/internal" in tested.json()["error"]
+        queued = herald.send([created.json()["id"]])["deliveries"][0]["deliveryId"]
+        record = herald.settled(queued)
+        assert (record["status"], record["code"]) == ("failed", "forbidden_target")
+        time.sleep(1)
+        assert receiver.requests == []
+    finally:
+        if isolated.interrupt() is None:
+            isolated.kill()
