@@ -84,8 +84,10 @@ class EventLog:
     def entries(self, function: str | None = None) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        lines = self.path.read_text(encoding="utf-8").splitlines()
-        found = [json.loads(line) for line in lines if line.strip()]
+        text = self.path.read_text(encoding="utf-8")
+        # The stack may be writing a line right now: only complete lines (ending in a newline) count.
+        complete = text[: text.rfind("\n") + 1].split("\n")  # not splitlines(): JSON may hold U+2028
+        found = [json.loads(line) for line in complete if line.strip()]
         return [entry for entry in found if function is None or entry["function"] == function]
 
     def wait_for(

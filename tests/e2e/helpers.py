@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tests.e2e.conftest import Received, Receiver
+from tests.e2e.conftest import Received, Receiver, wait_until
 
 if TYPE_CHECKING:
     from tests.e2e.test_delivery import Herald
@@ -69,3 +71,38 @@ def create_channel(herald: Herald, kind: str, config: dict[str, Any], **extra: A
     reply = herald.call("POST", "/v1/channels", {"kind": kind, "config": config, **extra})
     assert reply.status_code == 201, reply.text
     return str(reply.json()["id"])
+
+
+@contextmanager
+def answering(receiver: Receiver, answers: Sequence[Answer], then: Answer) -> Iterator[Receiver]:
+    """`receiver` answers `answers` in turn, then `then`, while the block runs; as programmed again after it.
+
+    For a receiver another fixture owns, e.g. the session's shared `providers` (a plain `Receiver`, whose
+    `program` has one body for every answer): Telegram's 429 body and its success body differ.
+    """
+    lock = threading.Lock()
+    pending = list(answers)
+
+    def answer() -> tuple[int, dict[str, str], bytes, float]:
+        with lock:
+            chosen = pending.pop(0) if pending else then
+        return chosen.status, dict(chosen.headers), chosen.body, 0.0
+
+    # The server's handler asks the receiver instance for its next answer: shadow that one method.
+    receiver._answer = answer  # type: ignore[method-assign]
+    try:
+        yield receiver
+    finally:
+        del receiver._answer
+
+
+def arrived(receiver: Receiver, prefix: str) -> list[Received]:
+    """The requests whose path starts with `prefix` (one service's share of a shared receiver)."""
+    return [request for request in list(receiver.requests) if request.path.startswith(prefix)]
+
+
+def wait_for_path(receiver: Receiver, prefix: str, count: int, timeout: float = 20.0) -> list[Received]:
+    """The first `count` requests under `prefix`; fails if they do not arrive within `timeout` seconds."""
+    found = wait_until(lambda: len(arrived(receiver, prefix)) >= count, timeout)
+    assert found, f"expected {count} requests under {prefix} within {timeout:.0f} s, got {arrived(receiver, prefix)}"
+    return arrived(receiver, prefix)[:count]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
 from herald import __version__
 from herald.api import errors
@@ -15,19 +16,31 @@ resolver = APIGatewayRestResolver(enable_validation=True)
 for group in (meta, channels, deliveries, events, keys, settings):
     resolver.include_router(group.router)
 
+SECURITY_SCHEMES = {
+    "apiKey": APIKey(name="x-api-key", in_=APIKeyIn.header, description="An hrld_ key"),
+    "bearer": HTTPBearer(description="The same hrld_ key as a Bearer token"),
+}
+SECURITY = [{"apiKey": []}, {"bearer": []}]
+
 resolver.enable_swagger(
     path="/v1/docs",
     title="Herald API",
     version=__version__,
+    security_schemes=SECURITY_SCHEMES,
+    security=SECURITY,
     description="Notification channels for monitoring and status-page products. Send the key as "
     "`x-api-key: hrld_...` or `Authorization: Bearer hrld_...`.",
 )
 
 
 @resolver.get("/v1/openapi.json", summary="The OpenAPI 3 document of this API")
-def openapi() -> Response:
+def openapi():  # type: ignore[no-untyped-def]  # no annotation: Powertools would document Response
     return Response(
-        status_code=200, content_type="application/json", body=resolver.get_openapi_json_schema(title="Herald API")
+        status_code=200,
+        content_type="application/json",
+        body=resolver.get_openapi_json_schema(
+            title="Herald API", version=__version__, security_schemes=SECURITY_SCHEMES, security=SECURITY
+        ),
     )
 
 
