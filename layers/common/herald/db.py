@@ -80,6 +80,20 @@ def query_page(
         start = more
 
 
+def delete_existing(pk: str, sk: str) -> bool:
+    """Delete an item; False (not an error) when there was none. Raises ClientError otherwise."""
+    from boto3.dynamodb.conditions import Attr
+    from botocore.exceptions import ClientError
+
+    try:
+        table().delete_item(Key={"pk": pk, "sk": sk}, ConditionExpression=Attr("pk").exists())
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def query_all(*, pk: str, sk_prefix: str) -> Iterator[dict[str, Any]]:
     """Every item of one partition under a sort-key prefix (bounded by the partition's size)."""
     from boto3.dynamodb.conditions import Key

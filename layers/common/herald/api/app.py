@@ -5,7 +5,15 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import (
+    APIKey,
+    APIKeyIn,
+    HTTPBase,
+    HTTPBearer,
+    MutualTLS,
+    OAuth2,
+    OpenIdConnect,
+)
 
 from herald import __version__
 from herald.api import errors
@@ -16,11 +24,11 @@ resolver = APIGatewayRestResolver(enable_validation=True)
 for group in (meta, channels, deliveries, events, keys, settings):
     resolver.include_router(group.router)
 
-SECURITY_SCHEMES = {
+SECURITY_SCHEMES: dict[str, APIKey | HTTPBase | OAuth2 | OpenIdConnect | HTTPBearer | MutualTLS] = {
     "apiKey": APIKey(name="x-api-key", in_=APIKeyIn.header, description="An hrld_ key"),
     "bearer": HTTPBearer(description="The same hrld_ key as a Bearer token"),
 }
-SECURITY = [{"apiKey": []}, {"bearer": []}]
+SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}]
 
 resolver.enable_swagger(
     path="/v1/docs",

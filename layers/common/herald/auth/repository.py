@@ -76,15 +76,7 @@ def list_keys(tenant_id: str, limit: int, token: str | None) -> tuple[list[ApiKe
 
 
 def delete_key(tenant_id: str, key_id: str) -> bool:
-    try:
-        db.table().delete_item(
-            Key={"pk": db.tenant_pk(tenant_id), "sk": f"KEY#{key_id}"}, ConditionExpression=Attr("pk").exists()
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return db.delete_existing(db.tenant_pk(tenant_id), f"KEY#{key_id}")
 
 
 def touch_key(tenant_id: str, key_id: str) -> None:

@@ -123,12 +123,4 @@ def all_channels(tenant_id: str) -> Iterator[ChannelItem]:
 
 
 def delete(tenant_id: str, channel_id: str) -> bool:
-    try:
-        db.table().delete_item(
-            Key={"pk": db.tenant_pk(tenant_id), "sk": f"CH#{channel_id}"}, ConditionExpression=Attr("pk").exists()
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return db.delete_existing(db.tenant_pk(tenant_id), f"CH#{channel_id}")

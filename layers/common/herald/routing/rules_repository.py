@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
-from botocore.exceptions import ClientError
-
 from herald import db
 
 
@@ -27,12 +24,4 @@ def all_rules(tenant_id: str) -> list[dict[str, Any]]:
 
 
 def delete(tenant_id: str, rule_id: str) -> bool:
-    try:
-        db.table().delete_item(
-            Key={"pk": db.tenant_pk(tenant_id), "sk": f"RULE#{rule_id}"}, ConditionExpression=Attr("pk").exists()
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return db.delete_existing(db.tenant_pk(tenant_id), f"RULE#{rule_id}")
