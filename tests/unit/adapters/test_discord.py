@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import SECRET_PLACEHOLDER, HttpResponse, RenderContext
+from herald.adapters.base import SECRET_PLACEHOLDER, RenderContext
 from herald.adapters.discord import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -19,29 +17,15 @@ from herald.adapters.discord import (
     DiscordAdapter,
     DiscordConfig,
 )
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES
+from tests.unit.adapters import support
+from tests.unit.adapters.support import LATER, ctx, notification, response
 
 ADAPTER = DiscordAdapter()
 HOOK = "https://discord.com/api/webhooks/123/zq7SECRET-discord-x9"
-CTX = RenderContext(delivery_id="dlv_discord1", attempt=1, now=datetime(2026, 5, 15, 8, 31, tzinfo=UTC))
-
-
-def notification(**overrides: Any) -> Notification:
-    values: dict[str, Any] = {
-        "event": "monitor.down",
-        "title": "My API is down",
-        "body": "Connection timeout after 10000ms",
-        "severity": "critical",
-        "fields": [{"label": "Region", "value": "eu-west"}],
-        "source_url": "https://status.example.com/m/1",
-        "monitor": {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"},
-        "dedup_key": "mon_abc123",
-        "occurred_at": "2026-05-15T08:30:00Z",
-    }
-    return Notification(**{**values, **overrides})
+CTX = ctx("dlv_discord1", now=LATER)
 
 
 def config(**values: Any) -> DiscordConfig:
@@ -57,10 +41,6 @@ def embed_size(embed: dict[str, Any]) -> int:
     """What Discord sums against its 6000-character limit."""
     fields = sum(len(field["name"]) + len(field["value"]) for field in embed.get("fields", []))
     return len(embed["title"]) + len(embed.get("description", "")) + fields + len(embed["footer"]["text"])
-
-
-def response(status: int, text: str = "", headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status=status, headers=headers or {}, body=text.encode())
 
 
 # --- the request -------------------------------------------------------------------------------------------------
@@ -260,9 +240,7 @@ def test_snake_case_is_accepted_and_camel_case_is_returned():
 
 
 def errors_of(data: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as caught:
-        DiscordConfig.model_validate(data)
-    return [(error.field, error.message) for error in field_errors(caught.value, DiscordConfig, "config")]
+    return support.error_pairs(DiscordConfig, data)
 
 
 def test_a_missing_webhook_url_reads_as_the_seed_says():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -13,33 +12,23 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
-from pydantic import ValidationError
 
 from herald.adapters.base import DeliveryContext, RenderContext
 from herald.adapters.email import MAX_RECIPIENTS, SUBJECT_LIMIT, EmailAdapter, EmailConfig, build_email
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES, EXPECTED_KIND
+from tests.unit.adapters import support
+from tests.unit.adapters.support import DOWN, fake_aws_credentials, omit
+from tests.unit.adapters.support import LATER as NOW
 
 ADAPTER = EmailAdapter()
-NOW = datetime(2026, 5, 15, 8, 31, tzinfo=UTC)
 CTX = RenderContext(delivery_id="dlv_mail1", attempt=1, now=NOW, sender_email="alerts@herald.example")
 LINK = "https://status.example.com/m/1"
 
 
 def notification(**overrides: Any) -> Notification:
-    values: dict[str, Any] = {
-        "event": "monitor.down",
-        "title": "My API is down",
-        "body": "Connection timeout after 10000ms",
-        "severity": "critical",
-        "fields": [{"label": "Region", "value": "eu-west"}],
-        "source_url": LINK,
-        "monitor": {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"},
-        "occurred_at": "2026-05-15T08:30:00Z",
-    }
-    return Notification(**{**values, **overrides})
+    return support.notification(omit(DOWN, "dedup_key"), **overrides)
 
 
 def config(**values: Any) -> EmailConfig:
@@ -47,9 +36,7 @@ def config(**values: Any) -> EmailConfig:
 
 
 def errors_of(data: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ValidationError) as caught:
-        EmailConfig.model_validate(data)
-    return {error.field: error.message for error in field_errors(caught.value, EmailConfig, "config")}
+    return support.errors_of(EmailConfig, data)
 
 
 class Html(HTMLParser):
@@ -251,12 +238,7 @@ def test_the_subject_is_one_line_within_the_header_limit():
 
 @pytest.fixture
 def ses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+    fake_aws_credentials(monkeypatch)
     with mock_aws():
         yield boto3.client("sesv2", region_name="us-east-1")
 

@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import SECRET_PLACEHOLDER, HttpResponse, RenderContext
+from herald.adapters.base import SECRET_PLACEHOLDER, RenderContext
 from herald.adapters.googlechat import MESSAGE_BYTES_LIMIT, GoogleChatAdapter, GoogleChatConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES
+from tests.unit.adapters import support
+from tests.unit.adapters.support import LATER, ctx, notification, response
 
 ADAPTER = GoogleChatAdapter()
 HOOK = "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=AIza-k%2Fx&token=zq7SECRET-gchat-x9"
 THREADED = HOOK + "&messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
-CTX = RenderContext(delivery_id="dlv_gchat1", attempt=1, now=datetime(2026, 5, 15, 8, 31, tzinfo=UTC))
-
-
-def notification(**overrides: Any) -> Notification:
-    values: dict[str, Any] = {
-        "event": "monitor.down",
-        "title": "My API is down",
-        "body": "Connection timeout after 10000ms",
-        "severity": "critical",
-        "fields": [{"label": "Region", "value": "eu-west"}],
-        "source_url": "https://status.example.com/m/1",
-        "monitor": {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"},
-        "dedup_key": "mon_abc123",
-        "occurred_at": "2026-05-15T08:30:00Z",
-    }
-    return Notification(**{**values, **overrides})
+CTX = ctx("dlv_gchat1", now=LATER)
 
 
 def config(url: str = HOOK) -> GoogleChatConfig:
@@ -49,10 +33,6 @@ def widgets(n: Notification) -> list[dict[str, Any]]:
     [card] = message(n)["cardsV2"]
     [section] = card["card"]["sections"]
     return section["widgets"]
-
-
-def response(status: int, text: str = "", headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status=status, headers=headers or {}, body=text.encode())
 
 
 # --- the request -------------------------------------------------------------------------------------------------
@@ -230,9 +210,7 @@ def test_snake_case_is_accepted_and_camel_case_is_returned():
 
 
 def errors_of(data: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as caught:
-        GoogleChatConfig.model_validate(data)
-    return [(error.field, error.message) for error in field_errors(caught.value, GoogleChatConfig, "config")]
+    return support.error_pairs(GoogleChatConfig, data)
 
 
 def test_a_missing_webhook_url_is_required():

@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import HttpResponse, RenderContext
 from herald.adapters.gotify import GotifyAdapter, GotifyConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import brief_notification as notification
+from tests.unit.adapters.support import ctx
+from tests.unit.adapters.support import json_response as response
 
 ADAPTER = GotifyAdapter()
-CTX = RenderContext(delivery_id="dlv_1", attempt=1, now=datetime(2026, 5, 15, 8, 30, tzinfo=UTC))
+CTX = ctx()
 SERVER = "https://gotify.example.com"
 
 
 def config(**values: Any) -> GotifyConfig:
     return GotifyConfig.model_validate({"serverUrl": SERVER, "appToken": "AbCdEf123", **values})
-
-
-def notification(**values: Any) -> Notification:
-    return Notification(**{"title": "DB down", "body": "connection refused on db-1", "severity": "critical", **values})
-
-
-def response(status: int, body: Any = None) -> HttpResponse:
-    return HttpResponse(status=status, headers={}, body=json.dumps(body).encode() if body is not None else b"")
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -170,9 +162,7 @@ def test_snake_case_keys_are_accepted_and_answered_in_camel_case() -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        GotifyConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, GotifyConfig, "config")]
+    return support.error_pairs(GotifyConfig, body)
 
 
 @pytest.mark.parametrize(

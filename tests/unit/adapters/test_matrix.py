@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import SECRET_PLACEHOLDER, HttpResponse, RenderContext
+from herald.adapters.base import SECRET_PLACEHOLDER, RenderContext
 from herald.adapters.matrix import CONTENT_BYTES_LIMIT, MatrixAdapter, MatrixConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError, ValidationFailed
 from herald.models.notification import Notification
 from herald.secrets import refuse_carried_secrets_on_new_destination
 from tests.support.seeds import ALL_BODIES
+from tests.unit.adapters import support
+from tests.unit.adapters.support import LATER, ctx, notification, response
 
 ADAPTER = MatrixAdapter()
 TOKEN = "syt_zq7SECRET-matrix-x9"
-CTX = RenderContext(delivery_id="dlv_matrix1", attempt=1, now=datetime(2026, 5, 15, 8, 31, tzinfo=UTC))
+CTX = ctx("dlv_matrix1", now=LATER)
 SEND = "/_matrix/client/v3/rooms/%21abc123%3Amatrix.org/send/m.room.message/"
-
-
-def notification(**overrides: Any) -> Notification:
-    values: dict[str, Any] = {
-        "event": "monitor.down",
-        "title": "My API is down",
-        "body": "Connection timeout after 10000ms",
-        "severity": "critical",
-        "fields": [{"label": "Region", "value": "eu-west"}],
-        "source_url": "https://status.example.com/m/1",
-        "monitor": {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"},
-        "dedup_key": "mon_abc123",
-        "occurred_at": "2026-05-15T08:30:00Z",
-    }
-    return Notification(**{**values, **overrides})
 
 
 def config(**values: Any) -> MatrixConfig:
@@ -50,10 +34,6 @@ def context(delivery_id: str = "dlv_matrix1", attempt: int = 1) -> RenderContext
 
 def content(n: Notification) -> dict[str, Any]:
     return ADAPTER.build_request(n, config(), CTX).json_body()
-
-
-def response(status: int, text: str = "", headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status=status, headers=headers or {}, body=text.encode())
 
 
 # --- the request -------------------------------------------------------------------------------------------------
@@ -251,9 +231,7 @@ def test_snake_case_is_accepted_and_camel_case_is_returned():
 
 
 def errors_of(data: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as caught:
-        MatrixConfig.model_validate(data)
-    return [(error.field, error.message) for error in field_errors(caught.value, MatrixConfig, "config")]
+    return support.error_pairs(MatrixConfig, data)
 
 
 FULL = {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": TOKEN}

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import HttpResponse, RenderContext
 from herald.adapters.ntfy import NtfyAdapter, NtfyConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import ctx
+from tests.unit.adapters.support import json_response as response
 
 ADAPTER = NtfyAdapter()
-CTX = RenderContext(delivery_id="dlv_1", attempt=1, now=datetime(2026, 5, 15, 8, 30, tzinfo=UTC))
+CTX = ctx()
 
 
 def config(**values: Any) -> NtfyConfig:
@@ -26,11 +25,6 @@ def config(**values: Any) -> NtfyConfig:
 
 def notification(**values: Any) -> Notification:
     return Notification(**{"title": "My API is down", "body": "Connection timeout", "severity": "critical", **values})
-
-
-def response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    raw = json.dumps(body).encode() if body is not None else b""
-    return HttpResponse(status=status, headers=headers or {}, body=raw)
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -223,9 +217,7 @@ def test_server_url_defaults_to_ntfy_sh() -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        NtfyConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, NtfyConfig, "config")]
+    return support.error_pairs(NtfyConfig, body)
 
 
 def test_missing_topic_is_named() -> None:

@@ -4,40 +4,27 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import HttpResponse, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.onesignal import OneSignalAdapter, OneSignalConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import NOW, ctx
+from tests.unit.adapters.support import brief_notification as notification
+from tests.unit.adapters.support import json_response as response
 
 ADAPTER = OneSignalAdapter()
 APP_ID = "202d4f61-1ca9-42df-9d36-bb17d8123abc"
-NOW = datetime(2026, 5, 15, 8, 30, tzinfo=UTC)
-
-
-def ctx(delivery_id: str = "dlv_1", endpoints: dict[str, str] | None = None) -> RenderContext:
-    return RenderContext(delivery_id=delivery_id, attempt=1, now=NOW, endpoints=endpoints or {})
 
 
 def config(**values: Any) -> OneSignalConfig:
     return OneSignalConfig.model_validate(
         {"appId": APP_ID, "apiKey": "os_v2_app_xxxxxxxx", **({"segments": ["Total Subscriptions"]} | values)}
     )
-
-
-def notification(**values: Any) -> Notification:
-    return Notification(**{"title": "DB down", "body": "connection refused on db-1", "severity": "critical", **values})
-
-
-def response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    raw = json.dumps(body).encode() if body is not None else b""
-    return HttpResponse(status=status, headers=headers or {}, body=raw)
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -221,9 +208,7 @@ def test_snake_case_keys_are_accepted_and_answered_in_camel_case() -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        OneSignalConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, OneSignalConfig, "config")]
+    return support.error_pairs(OneSignalConfig, body)
 
 
 @pytest.mark.parametrize(

@@ -3,43 +3,28 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import HttpResponse, RenderContext
 from herald.adapters.opsgenie import OpsgenieAdapter, OpsgenieConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import MONITOR, ctx
+from tests.unit.adapters.support import brief_notification as notification
+from tests.unit.adapters.support import json_response as response
 
 ADAPTER = OpsgenieAdapter()
 KEY = "11111111-2222-3333-4444-555555555555"
-NOW = datetime(2026, 5, 15, 8, 30, tzinfo=UTC)
-MONITOR = {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"}
-
-
-def ctx(delivery_id: str = "dlv_1", endpoints: dict[str, str] | None = None) -> RenderContext:
-    return RenderContext(delivery_id=delivery_id, attempt=1, now=NOW, endpoints=endpoints or {})
 
 
 def config(**values: Any) -> OpsgenieConfig:
     return OpsgenieConfig.model_validate({"apiKey": KEY, **values})
 
 
-def notification(**values: Any) -> Notification:
-    return Notification(**{"title": "DB down", "body": "connection refused on db-1", "severity": "critical", **values})
-
-
 def body_of(n: Notification, cfg: OpsgenieConfig | None = None, delivery_id: str = "dlv_1") -> dict[str, Any]:
     return ADAPTER.build_request(n, cfg or config(), ctx(delivery_id)).json_body()
-
-
-def response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
-    return HttpResponse(status=status, headers=headers or {}, body=raw)
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -267,9 +252,7 @@ def test_snake_case_and_upper_case_region_are_accepted() -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        OpsgenieConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, OpsgenieConfig, "config")]
+    return support.error_pairs(OpsgenieConfig, body)
 
 
 @pytest.mark.parametrize("body", [{}, {"region": "eu"}, {"apiKey": ""}])

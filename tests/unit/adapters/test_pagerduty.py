@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import HttpResponse, RenderContext
 from herald.adapters.pagerduty import PagerDutyAdapter, PagerDutyConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
 from herald.secrets import canonical_keys
+from tests.unit.adapters import support
+from tests.unit.adapters.support import BRIEF, NOW, ctx
+from tests.unit.adapters.support import json_response as response
 
 ADAPTER = PagerDutyAdapter()
 KEY = "0123456789abcdef0123456789abcdef"
-NOW = datetime(2026, 5, 15, 8, 30, tzinfo=UTC)
 MONITOR = {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com/health", "type": "HTTPS"}
-
-
-def ctx(delivery_id: str = "dlv_1", endpoints: dict[str, str] | None = None) -> RenderContext:
-    return RenderContext(delivery_id=delivery_id, attempt=1, now=NOW, endpoints=endpoints or {})
 
 
 def config(**values: Any) -> PagerDutyConfig:
@@ -32,24 +26,11 @@ def config(**values: Any) -> PagerDutyConfig:
 
 
 def notification(**values: Any) -> Notification:
-    return Notification(
-        **{
-            "title": "DB down",
-            "body": "connection refused on db-1",
-            "severity": "critical",
-            "occurred_at": NOW,
-            **values,
-        }
-    )
+    return support.notification(BRIEF | {"occurred_at": NOW}, **values)
 
 
 def body_of(n: Notification, cfg: PagerDutyConfig | None = None, delivery_id: str = "dlv_1") -> dict[str, Any]:
     return ADAPTER.build_request(n, cfg or config(), ctx(delivery_id)).json_body()
-
-
-def response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
-    return HttpResponse(status=status, headers=headers or {}, body=raw)
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -239,9 +220,7 @@ def test_region_is_case_insensitive(region: str, expected: str) -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        PagerDutyConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, PagerDutyConfig, "config")]
+    return support.error_pairs(PagerDutyConfig, body)
 
 
 @pytest.mark.parametrize("body", [{}, {"region": "eu"}, {"integrationKey": ""}, {"routingKey": "  "}])

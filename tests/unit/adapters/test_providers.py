@@ -12,7 +12,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
-from pydantic import ValidationError
 
 from herald.adapters import aws_messaging
 from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext
@@ -24,14 +23,14 @@ from herald.adapters.providers import (
     VonageSettings,
 )
 from herald.adapters.sms import SmsConfig
-from herald.adapters.validation import field_errors
 from herald.delivery.classify import aws_failure
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.secrets import canonical_keys, merge_patch
+from tests.unit.adapters.support import TWILIO_SID as SID
+from tests.unit.adapters.support import TWILIO_TOKEN as TOKEN
+from tests.unit.adapters.support import errors_of
 
-SID = "AC" + "0123456789abcdef" * 2
 MG = "MG" + "fedcba9876543210" * 2
-TOKEN = "zq7SECRET-twilio-x9"
 VONAGE_SECRET = "zq7SECRET-vonage-x9"
 
 SETTINGS_BODIES: dict[str, dict[str, Any]] = {
@@ -40,12 +39,6 @@ SETTINGS_BODIES: dict[str, dict[str, Any]] = {
     "twilio": {"accountSid": SID, "authToken": TOKEN, "fromNumber": "+14155550000"},
     "vonage": {"apiKey": "a1b2c3d4", "apiSecret": VONAGE_SECRET, "from": "Herald"},
 }
-
-
-def errors_of(model: type, data: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ValidationError) as caught:
-        model.model_validate(data)
-    return {error.field: error.message for error in field_errors(caught.value, model, "config")}
 
 
 # --- tenant provider settings ---------------------------------------------------------------------------------

@@ -3,43 +3,30 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import HttpResponse, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.pushbullet import PushbulletAdapter, PushbulletConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import NOW, ctx
+from tests.unit.adapters.support import brief_notification as notification
+from tests.unit.adapters.support import json_response as response
 
-NOW = datetime(2026, 5, 15, 8, 30, tzinfo=UTC)
 CLOCK = 1_780_000_000.0
 ADAPTER = PushbulletAdapter(clock=lambda: CLOCK)
 TOKEN = "o.cWbRJ8kQxXLk3Zf2yT7vN1pQ9sD4aE6u"
-
-
-def ctx(delivery_id: str = "dlv_1", endpoints: dict[str, str] | None = None) -> RenderContext:
-    return RenderContext(delivery_id=delivery_id, attempt=1, now=NOW, endpoints=endpoints or {})
 
 
 def config(**values: Any) -> PushbulletConfig:
     return PushbulletConfig.model_validate({"accessToken": TOKEN, **values})
 
 
-def notification(**values: Any) -> Notification:
-    return Notification(**{"title": "DB down", "body": "connection refused on db-1", "severity": "critical", **values})
-
-
 def body_of(n: Notification, cfg: PushbulletConfig | None = None, delivery_id: str = "dlv_1") -> dict[str, Any]:
     return ADAPTER.build_request(n, cfg or config(), ctx(delivery_id)).json_body()
-
-
-def response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
-    return HttpResponse(status=status, headers=headers or {}, body=raw)
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -206,9 +193,7 @@ def test_snake_case_is_accepted_and_answered_in_camel_case() -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        PushbulletConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, PushbulletConfig, "config")]
+    return support.error_pairs(PushbulletConfig, body)
 
 
 @pytest.mark.parametrize("body", [{}, {"accessToken": ""}, {"channelTag": "ops"}])

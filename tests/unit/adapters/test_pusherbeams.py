@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import HttpResponse, RenderContext
 from herald.adapters.pusherbeams import PusherBeamsAdapter, PusherBeamsConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
-from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import brief_notification as notification
+from tests.unit.adapters.support import ctx
+from tests.unit.adapters.support import json_response as response
 
 ADAPTER = PusherBeamsAdapter()
 INSTANCE = "8f9a6e22-2483-49aa-8552-125f1a4c5781"
-NOW = datetime(2026, 5, 15, 8, 30, tzinfo=UTC)
 PATH = f"/publish_api/v1/instances/{INSTANCE}/publishes/interests"
-
-
-def ctx(endpoints: dict[str, str] | None = None) -> RenderContext:
-    return RenderContext(delivery_id="dlv_1", attempt=1, now=NOW, endpoints=endpoints or {})
 
 
 def config(**values: Any) -> PusherBeamsConfig:
     return PusherBeamsConfig.model_validate(
         {"instanceId": INSTANCE, "secretKey": "SECRETKEY123", "interests": ["oncall"], **values}
     )
-
-
-def notification(**values: Any) -> Notification:
-    return Notification(**{"title": "DB down", "body": "connection refused on db-1", "severity": "critical", **values})
-
-
-def response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    raw = json.dumps(body).encode() if body is not None else b""
-    return HttpResponse(status=status, headers=headers or {}, body=raw)
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -60,7 +45,7 @@ def response(status: int, body: Any = None, headers: dict[str, str] | None = Non
 def test_url_has_the_instance_in_host_and_path_and_the_endpoint_replaces_the_host(
     instance: str, endpoints: dict[str, str], url: str
 ) -> None:
-    request = ADAPTER.build_request(notification(), config(instanceId=instance), ctx(endpoints))
+    request = ADAPTER.build_request(notification(), config(instanceId=instance), ctx(endpoints=endpoints))
 
     assert (request.method, request.url) == ("POST", url)
     assert request.headers["Authorization"] == "Bearer SECRETKEY123"
@@ -191,9 +176,7 @@ def test_snake_case_keys_are_accepted_and_answered_in_camel_case() -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        PusherBeamsConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, PusherBeamsConfig, "config")]
+    return support.error_pairs(PusherBeamsConfig, body)
 
 
 @pytest.mark.parametrize(

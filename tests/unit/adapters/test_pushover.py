@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import DeliveryContext, HttpResponse, OutboundRequest, RenderContext
+from herald.adapters.base import DeliveryContext, HttpResponse, OutboundRequest
 from herald.adapters.providers import PushoverSettings
 from herald.adapters.pushover import PushoverAdapter, PushoverConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import BRIEF, NOW, ctx
+from tests.unit.adapters.support import json_response as response
 
-NOW = datetime(2026, 5, 15, 8, 30, tzinfo=UTC)
 CLOCK = 1_780_000_000.0
 ADAPTER = PushoverAdapter(clock=lambda: CLOCK)
 USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 APP = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"
-
-
-def ctx(delivery_id: str = "dlv_1", endpoints: dict[str, str] | None = None) -> RenderContext:
-    return RenderContext(delivery_id=delivery_id, attempt=1, now=NOW, endpoints=endpoints or {})
 
 
 def config(**values: Any) -> PushoverConfig:
@@ -34,10 +29,7 @@ def config(**values: Any) -> PushoverConfig:
 
 
 def notification(**values: Any) -> Notification:
-    return Notification(
-        **{"title": "DB down", "body": "connection refused on db-1", "severity": "critical", "occurred_at": NOW}
-        | values
-    )
+    return support.notification(BRIEF | {"occurred_at": NOW}, **values)
 
 
 def form_of(request: OutboundRequest) -> dict[str, str]:
@@ -48,11 +40,6 @@ def form_of(request: OutboundRequest) -> dict[str, str]:
 
 def sent(n: Notification, cfg: PushoverConfig | None = None, delivery_id: str = "dlv_1") -> dict[str, str]:
     return form_of(ADAPTER.build_request(n, cfg or config(), ctx(delivery_id)))
-
-
-def response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
-    return HttpResponse(status=status, headers=headers or {}, body=raw)
 
 
 class _Tags(HTMLParser):
@@ -428,9 +415,7 @@ def test_seed_body_and_snake_case_are_accepted(body: dict[str, Any]) -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        PushoverConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, PushoverConfig, "config")]
+    return support.error_pairs(PushoverConfig, body)
 
 
 @pytest.mark.parametrize("body", [{"appToken": APP}, {"userKey": "", "appToken": APP}])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -14,7 +13,6 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
-from pydantic import ValidationError
 
 from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext, HttpResponse, OutboundRequest, RenderContext
 from herald.adapters.sms import (
@@ -27,31 +25,24 @@ from herald.adapters.sms import (
     sms_text,
     units,
 )
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES
+from tests.unit.adapters import support
+from tests.unit.adapters.support import DOWN, TWILIO, Receiver, ctx, fake_aws_credentials, omit
+from tests.unit.adapters.support import LATER as NOW
+from tests.unit.adapters.support import TWILIO_SID as SID
+from tests.unit.adapters.support import TWILIO_TOKEN as TOKEN
+from tests.unit.adapters.support import json_response as response
 
 ADAPTER = SmsAdapter()
-NOW = datetime(2026, 5, 15, 8, 31, tzinfo=UTC)
-CTX = RenderContext(delivery_id="dlv_sms1", attempt=1, now=NOW)
-SID = "AC" + "0123456789abcdef" * 2
-TOKEN = "zq7SECRET-twilio-x9"
+CTX = ctx("dlv_sms1", now=NOW)
 VONAGE_SECRET = "zq7SECRET-vonage-x9"
-TWILIO = {"provider": "twilio", "accountSid": SID, "authToken": TOKEN, "fromNumber": "+14155550000"}
 VONAGE = {"provider": "vonage", "apiKey": "a1b2c3d4", "apiSecret": VONAGE_SECRET, "from": "Herald"}
 
 
 def notification(**overrides: Any) -> Notification:
-    values: dict[str, Any] = {
-        "event": "monitor.down",
-        "title": "My API is down",
-        "body": "Connection timeout after 10000ms",
-        "severity": "critical",
-        "source_url": "https://status.example.com/m/1",
-        "occurred_at": "2026-05-15T08:30:00Z",
-    }
-    return Notification(**{**values, **overrides})
+    return support.notification(omit(DOWN, "fields", "monitor", "dedup_key"), **overrides)
 
 
 def config(**values: Any) -> SmsConfig:
@@ -62,15 +53,8 @@ def form(request: OutboundRequest) -> dict[str, str]:
     return {key: value[0] for key, value in parse_qs(request.body.decode(), keep_blank_values=True).items()}
 
 
-def response(status: int, payload: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    body = json.dumps(payload).encode() if payload is not None else b""
-    return HttpResponse(status=status, headers=headers or {}, body=body)
-
-
 def errors_of(data: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ValidationError) as caught:
-        SmsConfig.model_validate(data)
-    return {error.field: error.message for error in field_errors(caught.value, SmsConfig, "config")}
+    return support.errors_of(SmsConfig, data)
 
 
 # --- config -----------------------------------------------------------------------------------------------------
@@ -208,12 +192,7 @@ def test_an_aws_config_has_no_http_request():
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+    fake_aws_credentials(monkeypatch)
     with mock_aws():
         yield {"sns": boto3.client("sns", region_name="us-east-1")}
 
@@ -422,18 +401,6 @@ def test_vonage_failures_even_inside_a_200_carry_vonages_error_text(
 
 
 # --- send over HTTP -------------------------------------------------------------------------------------------------
-
-
-class Receiver:
-    """The guarded session's interface, answering with a canned response and keeping what it was sent."""
-
-    def __init__(self, answer: HttpResponse) -> None:
-        self.answer = answer
-        self.sent: list[OutboundRequest] = []
-
-    def send(self, request: OutboundRequest) -> HttpResponse:
-        self.sent.append(request)
-        return self.answer
 
 
 def test_a_vonage_send_goes_through_the_session_and_reads_vonages_answer():

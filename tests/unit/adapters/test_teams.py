@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import SECRET_PLACEHOLDER, HttpResponse, RenderContext
+from herald.adapters.base import SECRET_PLACEHOLDER, RenderContext
 from herald.adapters.teams import MESSAGE_BYTES_LIMIT, TeamsAdapter, TeamsConfig, is_legacy_connector
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES
+from tests.unit.adapters import support
+from tests.unit.adapters.support import LATER, ctx, notification, response
 
 ADAPTER = TeamsAdapter()
 WORKFLOW = (
@@ -22,22 +21,7 @@ WORKFLOW = (
     "?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=zq7SECRET-teams-x9"
 )
 CONNECTOR = "https://contoso.webhook.office.com/webhookb2/g@t/IncomingWebhook/zq7SECRET-teams-x9/o"
-CTX = RenderContext(delivery_id="dlv_teams1", attempt=1, now=datetime(2026, 5, 15, 8, 31, tzinfo=UTC))
-
-
-def notification(**overrides: Any) -> Notification:
-    values: dict[str, Any] = {
-        "event": "monitor.down",
-        "title": "My API is down",
-        "body": "Connection timeout after 10000ms",
-        "severity": "critical",
-        "fields": [{"label": "Region", "value": "eu-west"}],
-        "source_url": "https://status.example.com/m/1",
-        "monitor": {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"},
-        "dedup_key": "mon_abc123",
-        "occurred_at": "2026-05-15T08:30:00Z",
-    }
-    return Notification(**{**values, **overrides})
+CTX = ctx("dlv_teams1", now=LATER)
 
 
 def config(url: str = WORKFLOW) -> TeamsConfig:
@@ -52,10 +36,6 @@ def card(n: Notification) -> dict[str, Any]:
     message = payload(n)
     [attachment] = message["attachments"]
     return attachment["content"]
-
-
-def response(status: int, text: str = "", headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status=status, headers=headers or {}, body=text.encode())
 
 
 # --- which format ------------------------------------------------------------------------------------------------
@@ -277,9 +257,7 @@ def test_snake_case_is_accepted_and_camel_case_is_returned():
 
 
 def errors_of(data: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as caught:
-        TeamsConfig.model_validate(data)
-    return [(error.field, error.message) for error in field_errors(caught.value, TeamsConfig, "config")]
+    return support.error_pairs(TeamsConfig, data)
 
 
 def test_a_missing_webhook_url_reads_as_the_seed_says():

@@ -3,41 +3,28 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from herald.adapters.base import DeliveryContext, HttpResponse, OutboundRequest, RenderContext
+from herald.adapters.base import DeliveryContext, HttpResponse, OutboundRequest
 from herald.adapters.providers import TelegramSettings
 from herald.adapters.telegram import TelegramAdapter, TelegramConfig
-from herald.adapters.validation import field_errors
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import NOW, ctx
+from tests.unit.adapters.support import brief_notification as notification
+from tests.unit.adapters.support import json_response as response
 
 ADAPTER = TelegramAdapter()
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-NOW = datetime(2026, 5, 15, 8, 30, tzinfo=UTC)
 ALLOWED_TAGS = {"b", "a"}
-
-
-def ctx(endpoints: dict[str, str] | None = None) -> RenderContext:
-    return RenderContext(delivery_id="dlv_1", attempt=1, now=NOW, endpoints=endpoints or {})
 
 
 def config(**values: Any) -> TelegramConfig:
     return TelegramConfig.model_validate({"botToken": TOKEN, "chatId": "-1001234567890", **values})
-
-
-def notification(**values: Any) -> Notification:
-    return Notification(**{"title": "DB down", "body": "connection refused on db-1", "severity": "critical", **values})
-
-
-def response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
-    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
-    return HttpResponse(status=status, headers=headers or {}, body=raw)
 
 
 def text_of(n: Notification, cfg: TelegramConfig | None = None) -> str:
@@ -95,7 +82,7 @@ def utf16(text: str) -> int:
     ],
 )
 def test_post_to_send_message_with_the_token_in_the_path(endpoints: dict[str, str], url: str) -> None:
-    request = ADAPTER.build_request(notification(), config(), ctx(endpoints))
+    request = ADAPTER.build_request(notification(), config(), ctx(endpoints=endpoints))
 
     assert (request.method, request.url) == ("POST", url)
     assert request.headers["Content-Type"] == "application/json"
@@ -419,9 +406,7 @@ def test_seed_bodies_and_spellings_are_accepted(body: dict[str, Any], chat_id: s
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        TelegramConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, TelegramConfig, "config")]
+    return support.error_pairs(TelegramConfig, body)
 
 
 def test_a_missing_chat_id_is_named() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 from xml.etree import ElementTree
@@ -16,11 +15,9 @@ from xml.etree import ElementTree
 import boto3
 import pytest
 from botocore.stub import Stubber
-from pydantic import ValidationError
 
-from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext, HttpResponse, OutboundRequest, RenderContext
+from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext, HttpResponse, RenderContext
 from herald.adapters.twilio import TWIML_LIMIT
-from herald.adapters.validation import field_errors
 from herald.adapters.voice import (
     SPOKEN_LIMIT,
     SSML_LIMIT,
@@ -34,28 +31,24 @@ from herald.adapters.voice import (
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES, EXPECTED_KIND
+from tests.unit.adapters import support
+from tests.unit.adapters.support import DOWN, TWILIO, Receiver, ctx, omit
+from tests.unit.adapters.support import LATER as NOW
+from tests.unit.adapters.support import TWILIO_SID as SID
+from tests.unit.adapters.support import TWILIO_TOKEN as TOKEN
 
 ADAPTER = VoiceAdapter()
-NOW = datetime(2026, 5, 15, 8, 31, tzinfo=UTC)
-CTX = RenderContext(delivery_id="dlv_voice1", attempt=1, now=NOW)
-SID = "AC" + "0123456789abcdef" * 2
-TOKEN = "zq7SECRET-twilio-x9"
-TWILIO = {"provider": "twilio", "accountSid": SID, "authToken": TOKEN, "fromNumber": "+14155550000"}
+CTX = ctx("dlv_voice1", now=NOW)
 AWS = {"originationIdentity": "+12065550123"}
 # Every character XML must escape, many times over: the worst case for the TwiML and SSML limits.
 HOSTILE = "<&>" * 340  # 1,020 characters, inside the title limit; the body takes 16 of these
 
 
 def notification(**overrides: Any) -> Notification:
-    values: dict[str, Any] = {
-        "event": "monitor.down",
-        "title": "Database down on db1",
-        "body": "Connection refused",
-        "severity": "critical",
-        "source_url": "https://status.example.com/m/1",
-        "occurred_at": "2026-05-15T08:30:00Z",
-    }
-    return Notification(**{**values, **overrides})
+    return support.notification(
+        omit(DOWN, "fields", "monitor", "dedup_key") | {"title": "Database down on db1", "body": "Connection refused"},
+        **overrides,
+    )
 
 
 def config(**values: Any) -> VoiceConfig:
@@ -63,9 +56,7 @@ def config(**values: Any) -> VoiceConfig:
 
 
 def errors_of(data: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ValidationError) as caught:
-        VoiceConfig.model_validate(data)
-    return {error.field: error.message for error in field_errors(caught.value, VoiceConfig, "config")}
+    return support.errors_of(VoiceConfig, data)
 
 
 def sms_voice_client() -> Any:
@@ -272,18 +263,6 @@ def test_aws_errors_are_classified_and_keep_aws_words(code: str, status: int, re
         ADAPTER.send(notification(), config(**AWS), ctx)
     expected = f"AWS End User Messaging returned {status}: {code}: Said by AWS"
     assert caught.value.message == (f"{expected} ({reason})" if reason else expected)
-
-
-class Receiver:
-    """The guarded session's interface: keeps what it was sent, answers with a canned response."""
-
-    def __init__(self, answer: HttpResponse) -> None:
-        self.answer = answer
-        self.sent: list[OutboundRequest] = []
-
-    def send(self, request: OutboundRequest) -> HttpResponse:
-        self.sent.append(request)
-        return self.answer
 
 
 @pytest.mark.parametrize("values", [AWS, TWILIO])

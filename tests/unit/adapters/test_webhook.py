@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from herald import __version__
-from herald.adapters.base import HttpResponse, RenderContext
-from herald.adapters.validation import field_errors
+from herald.adapters.base import RenderContext
 from herald.adapters.webhook import WebhookAdapter, WebhookConfig, signature_headers
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from tests.unit.adapters import support
+from tests.unit.adapters.support import notification, response
 
 ADAPTER = WebhookAdapter()
 NOW = datetime(2026, 5, 15, 8, 30, 7, tzinfo=UTC)
@@ -33,22 +33,9 @@ def config(**values: Any) -> WebhookConfig:
 
 
 def down() -> Notification:
-    return Notification(
-        event="monitor.down",
-        title="My API is down",
-        body="Connection timeout after 10000ms",
-        severity="critical",
-        fields=[{"label": "Region", "value": "eu-west"}],
-        source_url="https://status.example.com/m/1",
-        monitor={"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"},
-        dedup_key="mon_abc123",
-        occurred_at=datetime(2026, 5, 15, 8, 30, tzinfo=UTC),
-        details={"statusCode": 503, "responseTime": 5000},
+    return notification(
+        occurred_at=datetime(2026, 5, 15, 8, 30, tzinfo=UTC), details={"statusCode": 503, "responseTime": 5000}
     )
-
-
-def response(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status=status, headers=headers or {}, body=body)
 
 
 def hmac_b64(key: bytes, data: bytes) -> str:
@@ -231,9 +218,7 @@ def test_method_is_kept_in_upper_case() -> None:
 
 
 def messages(body: dict[str, Any]) -> list[tuple[str, str]]:
-    with pytest.raises(ValidationError) as raised:
-        WebhookConfig.model_validate(body)
-    return [(error.field, error.message) for error in field_errors(raised.value, WebhookConfig, "config")]
+    return support.error_pairs(WebhookConfig, body)
 
 
 def test_missing_url_reads_like_the_pixomonitor_seed() -> None:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from pydantic import ValidationError
 
 from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext, HttpResponse, OutboundRequest, RenderContext
 from herald.adapters.twilio import BODY_LIMIT
-from herald.adapters.validation import field_errors
 from herald.adapters.whatsapp import (
     TEMPLATE_VARIABLE_LIMIT,
     WhatsAppAdapter,
@@ -24,28 +21,21 @@ from herald.adapters.whatsapp import (
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
 from tests.support.samples import SAMPLES
+from tests.unit.adapters import support
+from tests.unit.adapters.support import DOWN, Receiver, ctx, omit
+from tests.unit.adapters.support import LATER as NOW
+from tests.unit.adapters.support import TWILIO_SID as SID
+from tests.unit.adapters.support import TWILIO_TOKEN as TOKEN
 
 ADAPTER = WhatsAppAdapter()
-NOW = datetime(2026, 5, 15, 8, 31, tzinfo=UTC)
-CTX = RenderContext(delivery_id="dlv_wa1", attempt=1, now=NOW)
-SID = "AC" + "0123456789abcdef" * 2
-TOKEN = "zq7SECRET-twilio-x9"
+CTX = ctx("dlv_wa1", now=NOW)
 CREDENTIALS = {"accountSid": SID, "authToken": TOKEN, "fromNumber": "+14155238886"}
 TEMPLATE = "HX" + "0123456789abcdef" * 2
 LINK = "https://status.example.com/m/1"
 
 
 def notification(**overrides: Any) -> Notification:
-    values: dict[str, Any] = {
-        "event": "monitor.down",
-        "title": "My API is down",
-        "body": "Connection timeout after 10000ms",
-        "severity": "critical",
-        "fields": [{"label": "Region", "value": "eu-west"}],
-        "source_url": LINK,
-        "occurred_at": "2026-05-15T08:30:00Z",
-    }
-    return Notification(**{**values, **overrides})
+    return support.notification(omit(DOWN, "monitor", "dedup_key"), **overrides)
 
 
 def config(**values: Any) -> WhatsAppConfig:
@@ -57,9 +47,7 @@ def form(request: OutboundRequest) -> dict[str, str]:
 
 
 def errors_of(data: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ValidationError) as caught:
-        WhatsAppConfig.model_validate(data)
-    return {error.field: error.message for error in field_errors(caught.value, WhatsAppConfig, "config")}
+    return support.errors_of(WhatsAppConfig, data)
 
 
 # --- config -----------------------------------------------------------------------------------------------------
@@ -199,18 +187,6 @@ def test_missing_credentials_fail_permanently_before_anything_is_sent():
 
 
 # --- the answer ----------------------------------------------------------------------------------------------------
-
-
-class Receiver:
-    """The guarded session's interface: keeps what it was sent, answers with a canned response."""
-
-    def __init__(self, answer: HttpResponse) -> None:
-        self.answer = answer
-        self.sent: list[OutboundRequest] = []
-
-    def send(self, request: OutboundRequest) -> HttpResponse:
-        self.sent.append(request)
-        return self.answer
 
 
 def test_a_201_with_a_sid_is_delivered_and_records_the_sid():
