@@ -249,7 +249,8 @@ def _listed(value: Any) -> list[str]:
 def _statement_applies(statement: Mapping[str, Any], arn: str) -> bool:
     actions = _listed(statement.get("Action"))
     resources = _listed(statement.get("Resource"))
-    action_fits = any(_wildcard(action).fullmatch("execute-api:Invoke") for action in actions)
+    # IAM action names are case-insensitive.
+    action_fits = any(_wildcard(action.lower()).fullmatch("execute-api:invoke") for action in actions)
     return action_fits and any(_wildcard(resource).fullmatch(arn) for resource in resources)
 
 
@@ -335,6 +336,8 @@ def read_proxy_response(result: Any) -> HttpResponse | None:
     body = result.get("body")
     if not isinstance(headers, dict) or not isinstance(multi, dict) or not isinstance(body, str | None):
         return None
+    if not all(isinstance(values, list | None) for values in multi.values()):
+        return None  # API Gateway refuses a multi-value header that is not a list
     pairs: list[tuple[str, str]] = [(str(name), str(value)) for name, values in multi.items() for value in values or []]
     named = {name.lower() for name, _ in pairs}
     pairs += [(str(name), str(value)) for name, value in headers.items() if name.lower() not in named]

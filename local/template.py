@@ -123,15 +123,17 @@ class Template:
                 raw = spec["Default"]
             else:
                 raise TemplateError(f"parameter {name} has no default and no value was given")
-            value = str(raw)
+            value = _text(raw)
+            kind = spec.get("Type", "String")
+            is_list = kind in ("CommaDelimitedList", "List<Number>") or kind.startswith("List<")
             allowed = spec.get("AllowedValues")
-            if allowed is not None and value not in [str(item) for item in allowed]:
+            items = [part.strip() for part in value.split(",")] if is_list else [value]
+            if allowed is not None and any(item not in [_text(option) for option in allowed] for item in items):
                 raise TemplateError(f"parameter {name}={value!r} is not one of {allowed}")
             pattern = spec.get("AllowedPattern")
             if pattern is not None and not re.fullmatch(pattern, value):
                 raise TemplateError(f"parameter {name}={value!r} does not match {pattern}")
-            kind = spec.get("Type", "String")
-            if kind in ("CommaDelimitedList", "List<Number>") or kind.startswith("List<"):
+            if is_list:
                 bound[name] = [part.strip() for part in value.split(",")] if value else []
             else:
                 bound[name] = value
@@ -341,14 +343,23 @@ class Template:
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if name in variables:
-                return str(variables[name])
-            if "." in name and name.split(".")[0] in self.resources:
+                value = variables[name]
+            elif "." in name and name.split(".")[0] in self.resources:
                 logical_id, _, attribute = name.partition(".")
-                return str(self._getatt(logical_id, attribute, physical))
-            return str(self._ref(name, physical))
+                value = self._getatt(logical_id, attribute, physical)
+            else:
+                value = self._ref(name, physical)
+            if value is NO_VALUE:
+                raise TemplateError(f"Fn::Sub cannot substitute ${{{name}}}: it has no value")
+            return str(value)
 
         # ${!Literal} writes ${Literal}.
         return _SUB_VARIABLE.sub(replace, text).replace("${!", "${")
+
+
+def _text(value: Any) -> str:
+    """A parameter value as CloudFormation reads it: YAML booleans are the words true / false."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def load(
