@@ -80,7 +80,10 @@ def _setups(scratch: Path) -> list[Setup]:
     # A copy of herald without __pycache__: compiled on every import, like a freshly unzipped layer.
     copy = scratch / "layer"
     shutil.copytree(source / "herald", copy / "herald", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    if BUILT_LAYER.is_dir():
+    if (BUILT_LAYER / "herald").is_dir():
+        # The layer exactly as `make build` leaves it (herald and its bytecode included), read-only.
+        built = Setup("as built", [BUILT_LAYER], None, {"herald": BUILT_LAYER, "pydantic": BUILT_LAYER})
+    elif BUILT_LAYER.is_dir():
         built = Setup("as built", [copy, BUILT_LAYER], None, {"herald": copy, "pydantic": BUILT_LAYER})
     else:
         built = Setup("herald without .pyc", [copy], None, {"herald": copy})
