@@ -345,3 +345,19 @@ def receiver() -> Iterator[Receiver]:
         yield running
     finally:
         running.close()
+
+
+@pytest.fixture
+def herald(stack: Stack, http: requests.Session) -> Any:
+    """The API as a client sees it, with the admin key of tenant `dev`."""
+    from tests.e2e.helpers import Herald  # helpers builds on this module
+
+    return Herald(stack, http)
+
+
+@pytest.fixture
+def provider(providers: Receiver) -> Iterator[Receiver]:
+    """The session's shared fixed-host receiver, emptied before and after the test."""
+    providers.reset()
+    yield providers
+    providers.reset()

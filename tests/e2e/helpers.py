@@ -8,8 +8,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
-from tests.e2e.conftest import Received, Receiver, wait_until
+import requests
+
+from tests.e2e.conftest import Received, Receiver, Stack, wait_until
 
 if TYPE_CHECKING:
     from tests.e2e.test_delivery import Herald
@@ -106,3 +109,65 @@ def wait_for_path(receiver: Receiver, prefix: str, count: int, timeout: float = 
     found = wait_until(lambda: len(arrived(receiver, prefix)) >= count, timeout)
     assert found, f"expected {count} requests under {prefix} within {timeout:.0f} s, got {arrived(receiver, prefix)}"
     return arrived(receiver, prefix)[:count]
+
+
+# ---- the API as a client sees it, and what a receiver was sent
+
+
+class Herald:
+    """The API as a client sees it."""
+
+    def __init__(self, stack: Stack, http: requests.Session) -> None:
+        self.stack, self.http = stack, http
+        self.headers = {"x-api-key": stack.admin_key}
+
+    def call(self, method: str, path: str, body: Any = None, **params: str) -> requests.Response:
+        return self.http.request(
+            method, f"{self.stack.base_url}{path}", json=body, headers=self.headers, params=params or None, timeout=60
+        )
+
+    def webhook(self, url: str, **config: Any) -> str:
+        reply = self.call("POST", "/v1/channels", {"kind": "webhook", "config": {"url": url, **config}})
+        assert reply.status_code == 201, reply.text
+        return reply.json()["id"]
+
+    def send(self, channel_ids: list[str], title: str = "DB down", **extra: Any) -> dict[str, Any]:
+        reply = self.call(
+            "POST",
+            "/v1/notifications",
+            {"channelIds": channel_ids, "notification": {"title": title, "severity": "critical", **extra}},
+        )
+        assert reply.status_code == 202, reply.text
+        return reply.json()
+
+    def delivery(self, delivery_id: str) -> dict[str, Any]:
+        reply = self.call("GET", f"/v1/deliveries/{delivery_id}")
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def settled(self, delivery_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The delivery once it is final (delivered or failed); fails the test after `timeout`."""
+        found = wait_until(
+            lambda: (d := self.delivery(delivery_id))["status"] in ("delivered", "failed") and d, timeout, interval=0.25
+        )
+        assert found, f"delivery {delivery_id} did not settle: {self.delivery(delivery_id)}"
+        return found
+
+
+def content_type(request: Received) -> str:
+    return (header(request, "Content-Type") or "").lower().replace(" ", "")
+
+
+def form(request: Received) -> dict[str, list[str]]:
+    return parse_qs(request.body.decode(), keep_blank_values=True, strict_parsing=True)
+
+
+def send_now(herald: Herald, channel: str, notification: dict[str, Any]) -> dict[str, Any]:
+    """`POST /v1/notifications?wait=true` for one channel; its delivery entry, which must have succeeded."""
+    reply = herald.call(
+        "POST", "/v1/notifications", {"channelIds": [channel], "notification": notification}, wait="true"
+    )
+    assert reply.status_code == 200, reply.text
+    [delivery] = reply.json()["deliveries"]
+    assert delivery["success"] is True, delivery
+    return dict(delivery)

@@ -10,61 +10,16 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
 
 import pytest
 import requests
 
 from tests.e2e.conftest import Receiver, Stack, wait_until
+from tests.e2e.helpers import Herald
 
 pytestmark = pytest.mark.e2e
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-class Herald:
-    """The API as a client sees it."""
-
-    def __init__(self, stack: Stack, http: requests.Session) -> None:
-        self.stack, self.http = stack, http
-        self.headers = {"x-api-key": stack.admin_key}
-
-    def call(self, method: str, path: str, body: Any = None, **params: str) -> requests.Response:
-        return self.http.request(
-            method, f"{self.stack.base_url}{path}", json=body, headers=self.headers, params=params or None, timeout=60
-        )
-
-    def webhook(self, url: str, **config: Any) -> str:
-        reply = self.call("POST", "/v1/channels", {"kind": "webhook", "config": {"url": url, **config}})
-        assert reply.status_code == 201, reply.text
-        return reply.json()["id"]
-
-    def send(self, channel_ids: list[str], title: str = "DB down", **extra: Any) -> dict[str, Any]:
-        reply = self.call(
-            "POST",
-            "/v1/notifications",
-            {"channelIds": channel_ids, "notification": {"title": title, "severity": "critical", **extra}},
-        )
-        assert reply.status_code == 202, reply.text
-        return reply.json()
-
-    def delivery(self, delivery_id: str) -> dict[str, Any]:
-        reply = self.call("GET", f"/v1/deliveries/{delivery_id}")
-        assert reply.status_code == 200, reply.text
-        return reply.json()
-
-    def settled(self, delivery_id: str, timeout: float = 30.0) -> dict[str, Any]:
-        """The delivery once it is final (delivered or failed); fails the test after `timeout`."""
-        found = wait_until(
-            lambda: (d := self.delivery(delivery_id))["status"] in ("delivered", "failed") and d, timeout, interval=0.25
-        )
-        assert found, f"delivery {delivery_id} did not settle: {self.delivery(delivery_id)}"
-        return found
-
-
-@pytest.fixture
-def herald(stack: Stack, http: requests.Session) -> Herald:
-    return Herald(stack, http)
 
 
 def queue_url(stack: Stack, suffix: str) -> str:

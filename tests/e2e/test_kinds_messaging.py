@@ -20,17 +20,27 @@ import base64
 import json
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 import requests
 
 from tests.e2e.conftest import Received, Receiver, Stack
-from tests.e2e.helpers import Answer, answering, arrived, create_channel, header, json_answer, wait_for_path
-from tests.e2e.test_delivery import Herald
+from tests.e2e.helpers import (
+    Answer,
+    Herald,
+    answering,
+    arrived,
+    content_type,
+    create_channel,
+    form,
+    header,
+    json_answer,
+    send_now,
+    wait_for_path,
+)
 from tests.e2e.test_local_stack import make_api_key
 
 pytestmark = pytest.mark.e2e
@@ -51,28 +61,7 @@ VONAGE = {"provider": "vonage", "apiKey": VONAGE_KEY, "apiSecret": VONAGE_SECRET
 TWILIO_BASE = f"/twilio/2010-04-01/Accounts/{TWILIO_SID}"
 
 
-@pytest.fixture
-def herald(stack: Stack, http: requests.Session) -> Herald:
-    return Herald(stack, http)
-
-
-@pytest.fixture
-def provider(providers: Receiver) -> Iterator[Receiver]:
-    """The session's shared fixed-host receiver, emptied before and after the test."""
-    providers.reset()
-    yield providers
-    providers.reset()
-
-
 # ---- what the receiver sees
-
-
-def content_type(request: Received) -> str:
-    return (header(request, "Content-Type") or "").lower().replace(" ", "")
-
-
-def form(request: Received) -> dict[str, list[str]]:
-    return parse_qs(request.body.decode(), keep_blank_values=True, strict_parsing=True)
 
 
 def basic(user: str, password: str) -> str:
@@ -245,17 +234,6 @@ def sent_email(stack: Stack, http: requests.Session, message_id: str) -> dict[st
     found = [m for m in emulator_records(stack, http)["ses"]["Message"] if m["id"] == message_id]
     assert len(found) == 1, f"SES recorded no e-mail {message_id}"
     return dict(found[0])
-
-
-def send_now(herald: Herald, channel: str, notification: dict[str, Any]) -> dict[str, Any]:
-    """`POST /v1/notifications?wait=true` for one channel; its delivery entry, which must have succeeded."""
-    reply = herald.call(
-        "POST", "/v1/notifications", {"channelIds": [channel], "notification": notification}, wait="true"
-    )
-    assert reply.status_code == 200, reply.text
-    [delivery] = reply.json()["deliveries"]
-    assert delivery["success"] is True, delivery
-    return dict(delivery)
 
 
 def unique_address(name: str, domain: str = "example.com") -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,8 +23,19 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Received, Receiver, Stack
-from tests.e2e.helpers import Answer, answering, arrived, create_channel, header, json_answer, wait_for_path
-from tests.e2e.test_delivery import Herald
+from tests.e2e.helpers import (
+    Answer,
+    Herald,
+    answering,
+    arrived,
+    content_type,
+    create_channel,
+    form,
+    header,
+    json_answer,
+    send_now,
+    wait_for_path,
+)
 from tests.e2e.test_local_stack import make_api_key
 
 pytestmark = pytest.mark.e2e
@@ -44,28 +55,7 @@ BEAMS_INSTANCE = "8f9a6e3c-1b2d-4c5e-9f0a-123456789abc"
 BEAMS_SECRET = "BEAMSSECRETHERALDE2E0123456789AB"
 
 
-@pytest.fixture
-def herald(stack: Stack, http: requests.Session) -> Herald:
-    return Herald(stack, http)
-
-
-@pytest.fixture
-def provider(providers: Receiver) -> Iterator[Receiver]:
-    """The session's shared fixed-host receiver, emptied before and after the test."""
-    providers.reset()
-    yield providers
-    providers.reset()
-
-
 # ---- what the receiver sees
-
-
-def content_type(request: Received) -> str:
-    return (header(request, "Content-Type") or "").lower().replace(" ", "")
-
-
-def form(request: Received) -> dict[str, list[str]]:
-    return parse_qs(request.body.decode(), keep_blank_values=True, strict_parsing=True)
 
 
 def check_telegram(request: Received, reply: dict[str, Any]) -> None:
@@ -580,16 +570,6 @@ RESOLVED = {
     "monitor": FIRING["monitor"],
     "downtimeSeconds": 3720,
 }
-
-
-def send_now(herald: Herald, channel: str, notification: dict[str, Any]) -> dict[str, Any]:
-    reply = herald.call(
-        "POST", "/v1/notifications", {"channelIds": [channel], "notification": notification}, wait="true"
-    )
-    assert reply.status_code == 200, reply.text
-    [delivery] = reply.json()["deliveries"]
-    assert delivery["success"] is True, delivery
-    return dict(delivery)
 
 
 def test_given_a_pagerduty_trigger_when_it_resolves_then_the_resolve_carries_the_same_dedup_key(

@@ -21,11 +21,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
-from tests.e2e.conftest import Received, Stack
-from tests.e2e.helpers import Answer, ScriptedReceiver, create_channel, header, json_answer
-from tests.e2e.test_delivery import Herald, verify_standard_webhook
+from tests.e2e.conftest import Received
+from tests.e2e.helpers import (
+    Answer,
+    Herald,
+    ScriptedReceiver,
+    create_channel,
+    header,
+    json_answer,
+)
+from tests.e2e.test_delivery import verify_standard_webhook
 
 pytestmark = pytest.mark.e2e
 
@@ -48,11 +54,6 @@ RECOVERY: dict[str, Any] = {
     "downtimeSeconds": 3720,
 }
 DOWNTIME = "1h 2m"  # 3720 s as people read it
-
-
-@pytest.fixture
-def herald(stack: Stack, http: requests.Session) -> Herald:
-    return Herald(stack, http)
 
 
 @pytest.fixture
