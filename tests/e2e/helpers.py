@@ -14,6 +14,9 @@ import requests
 
 from tests.e2e.conftest import Received, Receiver, Stack, wait_until
 
+TEST_TITLE = "Test notification from Herald"  # what /test sends (API.md §4)
+SOURCE_URL = "https://status.example.com/m/42"
+
 if TYPE_CHECKING:
     from tests.e2e.test_delivery import Herald
 

@@ -29,6 +29,8 @@ import requests
 
 from tests.e2e.conftest import Received, Receiver, Stack
 from tests.e2e.helpers import (
+    SOURCE_URL,
+    TEST_TITLE,
     Answer,
     Herald,
     answering,
@@ -45,8 +47,6 @@ from tests.e2e.test_local_stack import make_api_key
 
 pytestmark = pytest.mark.e2e
 
-TEST_TITLE = "Test notification from Herald"  # what /test sends (API.md §4)
-SOURCE_URL = "https://status.example.com/m/42"
 TO = "+14155551234"
 
 TWILIO_SID = "AC" + "5f0e1d2c3b4a59687766554433221100"

@@ -24,6 +24,8 @@ import requests
 
 from tests.e2e.conftest import Received, Receiver, Stack
 from tests.e2e.helpers import (
+    SOURCE_URL,
+    TEST_TITLE,
     Answer,
     Herald,
     answering,
@@ -40,8 +42,6 @@ from tests.e2e.test_local_stack import make_api_key
 
 pytestmark = pytest.mark.e2e
 
-TEST_TITLE = "Test notification from Herald"  # what /test sends (API.md §4)
-SOURCE_URL = "https://status.example.com/m/42"
 
 TELEGRAM_TOKEN = "7012345678:AAFtgSecretTokenForHeraldE2eX1"
 PAGERDUTY_KEY = "pdSecret0123456789abcdef01234567"  # 32 characters, as PagerDuty's integration keys are

@@ -24,6 +24,8 @@ import pytest
 
 from tests.e2e.conftest import Received
 from tests.e2e.helpers import (
+    SOURCE_URL,
+    TEST_TITLE,
     Answer,
     Herald,
     ScriptedReceiver,
@@ -35,8 +37,6 @@ from tests.e2e.test_delivery import verify_standard_webhook
 
 pytestmark = pytest.mark.e2e
 
-TEST_TITLE = "Test notification from Herald"  # what /test sends (API.md §4)
-SOURCE_URL = "https://status.example.com/m/42"
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 TEAMS_QUERY = "api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=teamsSig0Secret"
 

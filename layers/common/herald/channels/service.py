@@ -223,7 +223,10 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
     Raises ChannelNotFound, InvalidRequest, ValidationFailed.
     """
     write = _envelope(body)
-    current = load_channel(tenant_id, channel_id)
+    stored_item = repository.get(tenant_id, channel_id)
+    if stored_item is None:
+        raise ChannelNotFound(channel_id)
+    current = _domain(stored_item, _open(stored_item))
     adapter = registry.get(current.kind)
     requested_kind = write.kind if write.kind is not None else write.type
     if requested_kind is not None and _adapter(requested_kind).kind != current.kind:
@@ -263,17 +266,13 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
         kind=current.kind,
         enabled=enabled,
         events=events,
-        sealed_config=_seal(tenant_id, current.id, config) if config is not current.config else b"",
+        # An unchanged config keeps its sealed blob: no KMS call, no second read.
+        sealed_config=stored_item.sealed_config if config is current.config else _seal(tenant_id, current.id, config),
         summary=config.summary(),
         created_at=current.created_at,
         updated_at=iso(),
         version=current.version + 1,
     )
-    if config is current.config:
-        stored_item = repository.get(tenant_id, channel_id)
-        if stored_item is None:
-            raise ChannelNotFound(channel_id)
-        item = ChannelItem(**{**item.__dict__, "sealed_config": stored_item.sealed_config})
     if not repository.replace(item, current.version):
         raise InvalidRequest("The channel changed while it was being updated; read it and try again.", code="conflict")
     return to_view(_domain(item, config))
