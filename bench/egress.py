@@ -7,8 +7,8 @@ from typing import Any
 
 from bench.report import Section, Table
 from bench.stats import interleaved
-from herald.delivery.egress import EgressPolicy
 from herald.errors import ForbiddenTarget
+from herald.transport.egress import EgressPolicy
 
 ALLOWED = [
     "https://hooks.slack.com/services/T0000000/B0000000/XXXXXXXXXXXXXXXXXXXXXXXX",

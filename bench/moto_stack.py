@@ -18,7 +18,7 @@ import botocore.handlers
 from moto import mock_aws
 
 from herald import aws, crypto, settings
-from herald.delivery import http
+from herald.transport import http
 from local import provision
 from local import template as cfn
 from local.constants import DUMMY_CREDENTIALS, REGION

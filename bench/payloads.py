@@ -12,8 +12,9 @@ from bench.report import Section, Table
 from bench.samples import VARIANTS, notification_wire
 from bench.stats import Sample, interleaved, median
 from herald.adapters import registry
-from herald.adapters.base import OutboundRequest, RenderContext
+from herald.adapters.base import RenderContext
 from herald.models.notification import Notification
+from herald.transport.wire import OutboundRequest
 
 
 def _builder(kind: str, config: dict[str, Any], method: str, notification: Notification) -> Callable[[], Any]:

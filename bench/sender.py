@@ -22,10 +22,11 @@ from bench.stats import median
 from herald import crypto, db
 from herald.auth import service as auth
 from herald.channels import service as channels
-from herald.delivery import http, repository, service, worker
+from herald.delivery import repository, service, worker
 from herald.models.delivery import QueueMessage
 from herald.models.notification import Notification
 from herald.settings import get_settings
+from herald.transport import http
 
 TENANT = "bench"
 BATCH = 10

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import AliasChoices
 from pydantic.alias_generators import to_camel
 
-from herald.adapters.base import SECRET_PLACEHOLDER, ChannelConfig
 from herald.errors import FieldError, ValidationFailed
+from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
 
 _MISSING = object()
 

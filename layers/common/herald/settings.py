@@ -23,6 +23,8 @@ class Settings(BaseModel):
     retry_schedule: tuple[int, ...] = Field(DEFAULT_RETRY_SCHEDULE, alias="HERALD_RETRY_SCHEDULE")
     endpoints: dict[str, str] = Field(default_factory=dict)
     delivery_deadline_seconds: float = Field(15.0, alias="HERALD_DELIVERY_DEADLINE_SECONDS")
+    # A PEM file of CAs trusted besides certifi's roots: receivers behind a private CA (ntfy, Gotify, ...).
+    ca_bundle: str | None = Field(None, alias="HERALD_CA_BUNDLE")
     auth_cache_seconds: int = Field(30, alias="HERALD_AUTH_CACHE_SECONDS")
 
     model_config = {"populate_by_name": True, "frozen": True}

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from herald.adapters.base import HttpResponse, OutboundRequest, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.validation import field_errors
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse, OutboundRequest
 
 # The clock the push-style adapters render at, and the one the chat/message adapters render at a minute later.
 NOW = datetime(2026, 5, 15, 8, 30, tzinfo=UTC)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from herald.adapters.base import SECRET_PLACEHOLDER, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.discord import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -18,6 +18,7 @@ from herald.adapters.discord import (
     DiscordConfig,
 )
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
+from herald.models.config import SECRET_PLACEHOLDER
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES
 from tests.unit.adapters import support

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from herald.adapters.base import SECRET_PLACEHOLDER, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.matrix import CONTENT_BYTES_LIMIT, MatrixAdapter, MatrixConfig
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError, ValidationFailed
+from herald.models.config import SECRET_PLACEHOLDER
 from herald.models.notification import Notification
 from herald.secrets import refuse_carried_secrets_on_new_destination
 from tests.support.seeds import ALL_BODIES

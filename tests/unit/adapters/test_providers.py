@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 
 from herald.adapters import aws_messaging
-from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext
+from herald.adapters.base import DeliveryContext
 from herald.adapters.providers import (
     PROVIDER_SETTINGS,
     PushoverSettings,
@@ -23,9 +23,10 @@ from herald.adapters.providers import (
     VonageSettings,
 )
 from herald.adapters.sms import SmsConfig
-from herald.delivery.classify import aws_failure
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
+from herald.models.config import SECRET_PLACEHOLDER
 from herald.secrets import canonical_keys, merge_patch
+from herald.transport.classify import aws_failure
 from tests.unit.adapters.support import TWILIO_SID as SID
 from tests.unit.adapters.support import TWILIO_TOKEN as TOKEN
 from tests.unit.adapters.support import errors_of

@@ -9,11 +9,12 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from herald.adapters.base import DeliveryContext, HttpResponse, OutboundRequest
+from herald.adapters.base import DeliveryContext
 from herald.adapters.providers import PushoverSettings
 from herald.adapters.pushover import PushoverAdapter, PushoverConfig
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse, OutboundRequest
 from tests.unit.adapters import support
 from tests.unit.adapters.support import BRIEF, NOW, ctx
 from tests.unit.adapters.support import json_response as response

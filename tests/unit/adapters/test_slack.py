@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from herald.adapters.base import SECRET_PLACEHOLDER, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.slack import (
     BLOCKS_TEXT_BUDGET,
     BUTTON_URL_LIMIT,
@@ -19,6 +19,7 @@ from herald.adapters.slack import (
     mrkdwn,
 )
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
+from herald.models.config import SECRET_PLACEHOLDER
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES
 from tests.unit.adapters import support

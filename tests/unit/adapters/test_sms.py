@@ -14,7 +14,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext, HttpResponse, OutboundRequest, RenderContext
+from herald.adapters.base import DeliveryContext, RenderContext
 from herald.adapters.sms import (
     GSM7_SEGMENT,
     MAX_SEGMENTS,
@@ -26,7 +26,9 @@ from herald.adapters.sms import (
     units,
 )
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
+from herald.models.config import SECRET_PLACEHOLDER
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse, OutboundRequest
 from tests.support.seeds import ALL_BODIES
 from tests.unit.adapters import support
 from tests.unit.adapters.support import DOWN, TWILIO, Receiver, ctx, fake_aws_credentials, omit

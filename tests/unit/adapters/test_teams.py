@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from herald.adapters.base import SECRET_PLACEHOLDER, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.teams import MESSAGE_BYTES_LIMIT, TeamsAdapter, TeamsConfig, is_legacy_connector
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
+from herald.models.config import SECRET_PLACEHOLDER
 from herald.models.notification import Notification
 from tests.support.seeds import ALL_BODIES
 from tests.unit.adapters import support

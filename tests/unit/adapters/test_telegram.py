@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from herald.adapters.base import DeliveryContext, HttpResponse, OutboundRequest
+from herald.adapters.base import DeliveryContext
 from herald.adapters.providers import TelegramSettings
 from herald.adapters.telegram import TelegramAdapter, TelegramConfig
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse, OutboundRequest
 from tests.unit.adapters import support
 from tests.unit.adapters.support import NOW, ctx
 from tests.unit.adapters.support import brief_notification as notification

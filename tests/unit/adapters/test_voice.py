@@ -16,7 +16,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext, HttpResponse, RenderContext
+from herald.adapters.base import DeliveryContext, RenderContext
 from herald.adapters.twilio import TWIML_LIMIT
 from herald.adapters.voice import (
     SPOKEN_LIMIT,
@@ -29,7 +29,9 @@ from herald.adapters.voice import (
     twiml,
 )
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
+from herald.models.config import SECRET_PLACEHOLDER
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse
 from tests.support.seeds import ALL_BODIES, EXPECTED_KIND
 from tests.unit.adapters import support
 from tests.unit.adapters.support import DOWN, TWILIO, Receiver, ctx, omit

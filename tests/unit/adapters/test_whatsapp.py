@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from herald.adapters.base import SECRET_PLACEHOLDER, DeliveryContext, HttpResponse, OutboundRequest, RenderContext
+from herald.adapters.base import DeliveryContext, RenderContext
 from herald.adapters.twilio import BODY_LIMIT
 from herald.adapters.whatsapp import (
     TEMPLATE_VARIABLE_LIMIT,
@@ -19,7 +19,9 @@ from herald.adapters.whatsapp import (
     whatsapp_text,
 )
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
+from herald.models.config import SECRET_PLACEHOLDER
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse, OutboundRequest
 from tests.support.samples import SAMPLES
 from tests.unit.adapters import support
 from tests.unit.adapters.support import DOWN, Receiver, ctx, omit

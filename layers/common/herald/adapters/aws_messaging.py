@@ -19,9 +19,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from herald.adapters.base import DeliveryContext, Receipt
-from herald.delivery import classify
+from herald.adapters.base import DeliveryContext
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
+from herald.transport import classify
+from herald.transport.wire import Receipt
 
 SES = ("sesv2", "Amazon SES")
 SNS = ("sns", "Amazon SNS")

@@ -9,12 +9,14 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import WebhookUrl
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import WebhookUrl
 from herald.models.notification import Notification
 from herald.timeutil import iso
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # Embed limits, PROVIDERS.md §2 ("Limits"); over any of them Discord answers 400. No `content` is sent
 # (the embed carries everything), so its 2000-character limit never applies.

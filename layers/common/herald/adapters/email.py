@@ -13,10 +13,12 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field, TypeAdapter, field_validator
 
 from herald.adapters import aws_messaging, render
-from herald.adapters.base import Adapter, ChannelConfig, DeliveryContext, Receipt, RenderContext
-from herald.adapters.fields import EmailAddress
+from herald.adapters.base import Adapter, DeliveryContext, RenderContext
+from herald.models.config import ChannelConfig
+from herald.models.fields import EmailAddress
 from herald.models.notification import Notification
 from herald.timeutil import iso
+from herald.transport.wire import Receipt
 
 MAX_RECIPIENTS = 50  # section 17a: at most 50 recipients per message
 # RFC 5322 section 2.1.1: a header line is at most 998 characters (section 17a names no subject limit).

@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import WebhookUrl
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import WebhookUrl
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # §4 "Limits": the whole message (text + cards) is at most 32,000 bytes.
 MESSAGE_BYTES_LIMIT = 32_000

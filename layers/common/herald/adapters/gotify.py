@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import Secret, ServerUrl
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret, ServerUrl
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # §13 documents no length limits; Gotify keeps what it is given. Priorities (Android client): 0 silent,
 # 1-3 icon only, 4-7 icon and sound, 8-10 pop-up. A recovery is never louder than "icon only".

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
-from herald.adapters.base import Adapter, C, DeliveryContext, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.delivery import classify
+from herald.adapters.base import Adapter, C, DeliveryContext, RenderContext
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 
 class HttpAdapter(Adapter[C]):

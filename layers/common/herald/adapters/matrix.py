@@ -10,11 +10,13 @@ from urllib.parse import quote
 from pydantic import AfterValidator, Field
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import Secret, ServerUrl
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret, ServerUrl
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # §14 "Size": a whole event is at most 65,536 bytes including what the homeserver adds (signatures, ids).
 CONTENT_BYTES_LIMIT = 60_000

@@ -9,11 +9,13 @@ from typing import Any, ClassVar, Self
 from pydantic import Field, field_validator, model_validator
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import Secret, ServerUrl
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret, ServerUrl
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 DEFAULT_SERVER = "https://ntfy.sh"
 # PROVIDERS.md §12 Limits: longer messages are turned into attachments, so cut them first.

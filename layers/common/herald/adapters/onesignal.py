@@ -10,11 +10,13 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import Secret
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 PUBLIC_API = "https://api.onesignal.com"
 # §10: a push is both a title and a text; APNs and FCM cap a whole push at about 4 KB, so stay well inside.

@@ -9,11 +9,13 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import Secret
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # §7 "Create": the EU instance has its own host.
 PUBLIC_HOSTS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}

@@ -9,12 +9,14 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import Secret
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret
 from herald.models.notification import Notification
 from herald.timeutil import iso
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # §6 "Method / URL": the host follows the account's service region.
 PUBLIC_HOSTS = {"us": "https://events.pagerduty.com", "eu": "https://events.eu.pagerduty.com"}

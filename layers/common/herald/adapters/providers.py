@@ -15,8 +15,8 @@ from typing import Annotated, ClassVar, Self
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from herald.adapters.base import ChannelConfig
-from herald.adapters.fields import PhoneNumber, Secret
+from herald.models.config import ChannelConfig
+from herald.models.fields import PhoneNumber, Secret
 
 # PROVIDERS.md section 15: AccountSid is `AC` + 32 hex; a Messaging Service SID (`MG…`) may replace `From`.
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")

@@ -8,11 +8,13 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, Field
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import Secret
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # §11: 1-100 interests per publish, each at most 164 characters of this alphabet.
 MAX_INTERESTS = 100

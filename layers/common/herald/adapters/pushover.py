@@ -17,19 +17,14 @@ from urllib.parse import quote, urlencode
 from pydantic import AfterValidator, Field
 
 from herald.adapters import render
-from herald.adapters.base import (
-    ChannelConfig,
-    DeliveryContext,
-    HttpResponse,
-    OutboundRequest,
-    Receipt,
-    RenderContext,
-)
-from herald.adapters.fields import Secret
+from herald.adapters.base import DeliveryContext, RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
 from herald.errors import PermanentDeliveryError
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 PUBLIC_API = "https://api.pushover.net"
 MESSAGES_PATH = "/1/messages.json"

@@ -9,12 +9,14 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import WebhookUrl
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import WebhookUrl
 from herald.models.notification import Notification
 from herald.timeutil import iso
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # Block Kit limits, PROVIDERS.md §1 ("Limits"); a block over its limit fails the whole message (400 invalid_blocks).
 HEADER_LIMIT = 150

@@ -13,9 +13,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from herald.adapters import aws_messaging, render, twilio, vonage
-from herald.adapters.base import Adapter, DeliveryContext, HttpResponse, OutboundRequest, Receipt, RenderContext
+from herald.adapters.base import Adapter, DeliveryContext, RenderContext
 from herald.adapters.providers import ProviderChannelConfig, TwilioCredentials, VonageCredentials
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # GSM 03.38: the basic character set (one septet each) and the extension table (two septets each).
 GSM7_BASIC = frozenset(

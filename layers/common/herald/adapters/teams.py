@@ -12,11 +12,13 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from herald.adapters import render
-from herald.adapters.base import ChannelConfig, HttpResponse, OutboundRequest, Receipt, RenderContext
-from herald.adapters.fields import WebhookUrl
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
+from herald.models.config import ChannelConfig
+from herald.models.fields import WebhookUrl
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # §3a/§3b "Limits": Teams refuses messages over ~28 KB (413); leave room for the envelope.
 MESSAGE_BYTES_LIMIT = 27_000

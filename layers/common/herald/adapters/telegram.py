@@ -15,20 +15,14 @@ from urllib.parse import quote
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationInfo, WithJsonSchema
 
 from herald.adapters import render
-from herald.adapters.base import (
-    SECRET_PLACEHOLDER,
-    ChannelConfig,
-    DeliveryContext,
-    HttpResponse,
-    OutboundRequest,
-    Receipt,
-    RenderContext,
-)
-from herald.adapters.fields import Secret
+from herald.adapters.base import DeliveryContext, RenderContext
 from herald.adapters.httpbase import HttpAdapter
-from herald.delivery import classify
 from herald.errors import DeliveryError, PermanentDeliveryError
+from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
+from herald.models.fields import Secret
 from herald.models.notification import Notification
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 PUBLIC_API = "https://api.telegram.org"
 # §5 "Required": `text` is 1-4096 characters after entity parsing, i.e. the visible text without tags.

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from herald.adapters import render
-from herald.adapters.base import HttpResponse, OutboundRequest, Receipt, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.providers import TwilioCredentials, is_messaging_service_sid
-from herald.delivery import classify
 from herald.errors import PermanentDeliveryError
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 SERVICE = "Twilio"
 TWILIO_API = "https://api.twilio.com"

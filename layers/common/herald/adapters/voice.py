@@ -17,10 +17,11 @@ from xml.sax.saxutils import escape
 from pydantic import Field, model_validator
 
 from herald.adapters import aws_messaging, render, twilio
-from herald.adapters.base import Adapter, DeliveryContext, HttpResponse, OutboundRequest, Receipt, RenderContext
+from herald.adapters.base import Adapter, DeliveryContext, RenderContext
 from herald.adapters.providers import ProviderChannelConfig, TwilioCredentials, is_e164
 from herald.errors import PermanentDeliveryError
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 # Our choice: about half a minute of speech, read twice. With XML escaping (at most 5 characters for one)
 # it stays inside TwiML's 4,000 (section 15c) and, said twice, inside SSML's 6,000 (section 17c).

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from herald.adapters.base import HttpResponse, OutboundRequest, Receipt, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.providers import VonageCredentials
-from herald.delivery import classify
 from herald.errors import PermanentDeliveryError
+from herald.transport import classify
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 SERVICE = "Vonage"
 VONAGE_API = "https://rest.nexmo.com"

@@ -14,11 +14,13 @@ from urllib.parse import urlsplit
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 
 from herald import __version__
-from herald.adapters.base import ChannelConfig, OutboundRequest, RenderContext
-from herald.adapters.fields import Secret, WebhookUrl
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
+from herald.models.config import ChannelConfig
+from herald.models.fields import Secret, WebhookUrl
 from herald.models.notification import Notification
 from herald.timeutil import iso
+from herald.transport.wire import OutboundRequest
 
 # Standard Webhooks (PROVIDERS.md §24): secrets serialised as `whsec_<base64>` are base64-decoded for the key.
 WHSEC_PREFIX = "whsec_"

@@ -13,10 +13,11 @@ from typing import ClassVar, Literal, Self
 from pydantic import Field, model_validator
 
 from herald.adapters import render, twilio
-from herald.adapters.base import HttpResponse, OutboundRequest, Receipt, RenderContext
+from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
 from herald.adapters.providers import ProviderChannelConfig, TwilioCredentials, is_e164, is_messaging_service_sid
 from herald.models.notification import Notification
+from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 
 PREFIX = "whatsapp:"  # section 15b
 # Our choice, inside WhatsApp's 1,024-character template body: each variable one line of at most 300.

@@ -11,19 +11,20 @@ from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
 from herald.adapters import registry
-from herald.adapters.base import SECRET_PLACEHOLDER, Adapter, ChannelConfig
+from herald.adapters.base import Adapter
 from herald.adapters.validation import field_errors
 from herald.channels import repository
 from herald.channels.repository import ChannelItem
 from herald.crypto import context_for, get_crypto
-from herald.delivery.egress import EgressPolicy, policy_from_settings
 from herald.errors import ChannelNotFound, FieldError, InvalidRequest, ValidationFailed
 from herald.ids import new_id
 from herald.models.channel import Channel, ChannelWrite
+from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
 from herald.providers import service as providers
 from herald.secrets import canonical_keys, carry_secrets, merge_patch, refuse_carried_secrets_on_new_destination
 from herald.settings import get_settings
 from herald.timeutil import iso
+from herald.transport.egress import EgressPolicy, policy_from_settings
 
 
 def _policy() -> EgressPolicy:

@@ -16,17 +16,20 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from herald import aws
 from herald.adapters import registry
-from herald.adapters.base import ChannelConfig, DeliveryContext, Receipt
+from herald.adapters.base import DeliveryContext
 from herald.channels import service as channels
-from herald.delivery import http, queue, repository, retry
+from herald.delivery import queue, repository, retry
 from herald.delivery.repository import ClaimRefused
 from herald.errors import ChannelNotFound, DeliveryError, ValidationFailed
 from herald.ids import new_id
+from herald.models.config import ChannelConfig
 from herald.models.delivery import FINAL, Attempt, Delivery, QueueMessage
 from herald.models.notification import Notification
 from herald.observability import NAMESPACE, logger
 from herald.settings import Settings, get_settings
 from herald.timeutil import iso, utcnow
+from herald.transport import http
+from herald.transport.wire import Receipt
 
 LEASE_MARGIN_SECONDS = 15.0
 SQS_MAX_DELAY = 900

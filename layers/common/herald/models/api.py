@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from herald.adapters.fields import EmailAddress
+from herald.models.fields import EmailAddress
 
 
 class SendRequest(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from herald.adapters.base import ChannelConfig
+from herald.models.config import ChannelConfig
 from herald.models.notification import normalize_event_type
 
 

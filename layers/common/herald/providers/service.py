@@ -6,11 +6,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from herald.adapters.base import ChannelConfig
 from herald.adapters.providers import PROVIDER_SETTINGS
 from herald.adapters.validation import field_errors
 from herald.crypto import context_for, get_crypto
 from herald.errors import ProviderNotFound, ValidationFailed
+from herald.models.config import ChannelConfig
 from herald.providers import repository
 from herald.secrets import keep_placeholders
 from herald.timeutil import iso

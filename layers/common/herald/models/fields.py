@@ -15,8 +15,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationInfo
 
-from herald.delivery.egress import EgressPolicy
 from herald.errors import ForbiddenTarget
+from herald.transport.egress import EgressPolicy
 
 _STRICT = EgressPolicy(())
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")

@@ -7,7 +7,9 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 import pytest
 
-from herald.delivery.egress import (
+from herald.errors import ForbiddenTarget
+from herald.settings import Settings
+from herald.transport.egress import (
     HTTPS_ONLY,
     PRIVATE_RANGE,
     UNRESOLVABLE,
@@ -17,8 +19,6 @@ from herald.delivery.egress import (
     is_forbidden_address,
     policy_from_settings,
 )
-from herald.errors import ForbiddenTarget
-from herald.settings import Settings
 
 STRICT = EgressPolicy()
 

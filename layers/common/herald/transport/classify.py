@@ -8,8 +8,8 @@ import time
 
 from botocore.exceptions import ClientError
 
-from herald.adapters.base import HttpResponse, Receipt
 from herald.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
+from herald.transport.wire import HttpResponse, Receipt
 
 MAX_ERROR_TEXT = 300
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 import herald
-from herald.adapters.base import OutboundRequest
-from herald.delivery.egress import EgressPolicy
-from herald.delivery.http import MAX_RESPONSE_BYTES, GuardedSession, get_session
 from herald.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
 from herald.settings import get_settings
-from tests.unit.delivery.receiver import Receiver, free_port, make_pki
+from herald.transport.egress import EgressPolicy
+from herald.transport.http import MAX_RESPONSE_BYTES, GuardedSession, get_session
+from herald.transport.wire import OutboundRequest
+from tests.unit.transport.receiver import Receiver, free_port, make_pki
 
 LOOPBACK_ONLY = EgressPolicy(["127.0.0.1"])
 TOKEN = "tok-5ecret-XYZZY"
@@ -236,11 +236,16 @@ def test_a_receiver_that_hangs_up_is_retryable(receiver, session):
     assert len(receiver.requests) == 1  # a fresh connection that fails is not tried again
 
 
-def test_a_kept_connection_the_receiver_hangs_up_on_is_retried_once_on_a_fresh_one(receiver, session):
+def test_a_kept_connection_the_receiver_hangs_up_on_fails_once_and_is_not_sent_again(receiver, session):
+    # The receiver may have acted on a request it hung up on: sending it again here could deliver it
+    # twice. The attempt fails (the queue's schedule decides), and the next send uses a fresh connection.
     assert session.send(OutboundRequest("GET", receiver.url("/hangup-on-reuse"))).status == 200
 
+    with pytest.raises(RetryableDeliveryError) as caught:
+        session.send(OutboundRequest("GET", receiver.url("/hangup-on-reuse")))
     response = session.send(OutboundRequest("GET", receiver.url("/hangup-on-reuse")))
 
+    assert caught.value.code == "connection_reset"
     assert (response.status, response.body) == (200, b"first")
     assert receiver.connections == 2
     assert len(receiver.requests) == 3

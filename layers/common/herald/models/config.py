@@ -1,0 +1,88 @@
+"""The base of every channel kind's config model: camelCase on the wire, secrets as SecretStr.
+
+It lives here, not with the adapters, so that models (and channels, secrets, providers) can speak of a
+config without importing any adapter.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, SecretStr
+from pydantic.alias_generators import to_camel
+
+SECRET_PLACEHOLDER = "••••••••"
+
+
+def _validation_alias(name: str) -> AliasChoices:
+    camel = to_camel(name)
+    return AliasChoices(camel, name) if camel != name else AliasChoices(name)
+
+
+class ChannelConfig(BaseModel):
+    """Base of every kind's config: camelCase on the wire, snake_case accepted, unknown keys refused.
+
+    Field `description`s double as the human name used in errors ("Slack webhook URL is required").
+    """
+
+    model_config = ConfigDict(
+        alias_generator=AliasGenerator(validation_alias=_validation_alias, serialization_alias=to_camel),
+        extra="forbid",
+        str_strip_whitespace=True,
+        frozen=True,
+    )
+
+    # Fields (Python names) that decide where messages go; changing one drops carried-over secrets.
+    destination_fields: ClassVar[tuple[str, ...]] = ()
+
+    def provider(self) -> str | None:
+        """The tenant provider settings (`telegram`, `pushover`, `twilio`, `vonage`) this config draws on."""
+        return None
+
+    def missing_credentials(self) -> list[str]:
+        """camelCase credential fields left out here, to be filled from the tenant's provider settings."""
+        return []
+
+    def summary(self) -> str:
+        """A non-secret hint shown as `configSummary` (host, last 4 digits, chat id, topic, ...)."""
+        return ""
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """camelCase names of the fields that are never returned."""
+        return [to_camel(name) for name, info in cls.model_fields.items() if _is_secret(info.annotation)]
+
+    def reveal(self) -> dict[str, Any]:
+        """Every value in clear, camelCase: only for encryption at rest and for sending."""
+        return _unwrap(self.model_dump(by_alias=True, exclude_none=True))
+
+    def redacted(self) -> dict[str, Any]:
+        """camelCase values with every secret replaced by the placeholder."""
+        return _redact(self.model_dump(by_alias=True, exclude_none=True))
+
+
+def _is_secret(annotation: Any) -> bool:
+    if annotation is SecretStr:
+        return True
+    args = getattr(annotation, "__args__", ()) or ()
+    return any(_is_secret(arg) for arg in args)
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {key: _unwrap(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(item) for item in value]
+    return value
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return SECRET_PLACEHOLDER
+    if isinstance(value, dict):
+        return {key: _redact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact(item) for item in value]
+    return value
