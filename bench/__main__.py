@@ -17,12 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, egress, layer, payloads
+from bench import coldstart, egress, layer, payloads, transport
 from bench.lambda_env import ROOT
 from bench.report import Section, render_section, write_json
 
 AWS_SUITE_TIMEOUT_SECONDS = 150
-NAMES = ("coldstart", "layer", "payloads", "egress", "crypto", "sender")
+NAMES = ("coldstart", "layer", "payloads", "egress", "transport", "crypto", "sender")
 
 
 def _machine() -> dict[str, Any]:
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         "layer": layer.run,
         "payloads": payloads.run,
         "egress": egress.run,
+        "transport": transport.run,
     }
     sections: list[Section] = []
     for key, bench in local_benches.items():

@@ -5,6 +5,7 @@ Every wait here is bounded in time; a stack that does not come up fails the suit
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ import pytest
 import requests
 from botocore.config import Config
 
+from tests.support.pki import Pki, make_pki
+
 ROOT = Path(__file__).resolve().parents[2]
 READY_SECONDS = 90.0
 STOP_SECONDS = 20.0
@@ -33,6 +37,9 @@ _READY = re.compile(r"Herald local stack ready in ([0-9.]+) s")
 FIXED_HOST_KINDS = (
     "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
 )  # fmt: skip
+# The name HTTPS receivers are reached by: the stack's /etc/hosts (HERALD_LOCAL_HOSTS) maps it to 127.0.0.1,
+# and its certificate comes from the session's test CA, which the stack trusts through HERALD_CA_BUNDLE.
+TLS_NAME = "receiver.herald.test"
 _ADMIN_KEY = re.compile(r"Admin API key \(tenant dev\): (hrld_[A-Za-z0-9_-]+)")
 
 
@@ -210,10 +217,17 @@ def providers() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, providers: Receiver) -> Iterator[Stack]:
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """A private CA and a certificate for TLS_NAME: what a self-hosted receiver behind an internal CA has."""
+    return make_pki(tmp_path_factory.mktemp("pki"), TLS_NAME)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, providers: Receiver, test_ca: Pki) -> Iterator[Stack]:
     """The local stack for the whole e2e session, its fixed-host providers pointed at `providers`."""
     endpoints = {f"HERALD_ENDPOINT_{kind.upper()}": f"{providers.url}/{kind}" for kind in FIXED_HOST_KINDS}
-    running = start_stack(tmp_path_factory.mktemp("stack"), **endpoints)
+    tls = {"HERALD_CA_BUNDLE": str(test_ca.ca_file), "HERALD_LOCAL_HOSTS": f"{TLS_NAME}=127.0.0.1"}
+    running = start_stack(tmp_path_factory.mktemp("stack"), **endpoints, **tls)
     try:
         running.wait_ready()
         yield running
@@ -247,10 +261,23 @@ class Received:
 DEFAULT_BODY = b'{"ok": true}'
 
 
+class Framing(StrEnum):
+    """How a receiver ends its answers. Each new Receiver takes the next one in turn, so every e2e suite
+    delivers to servers that keep connections, close them, and speak HTTP/1.0 (see tests/support/zoo.py)."""
+
+    KEEPALIVE = "HTTP/1.1 keep-alive"
+    CLOSE = "HTTP/1.1 Connection: close"
+    HTTP10 = "HTTP/1.0"
+
+
+_framings = itertools.cycle(Framing)
+
+
 class Receiver:
     """A threaded HTTP server on 127.0.0.1 that records requests and answers as programmed."""
 
-    def __init__(self) -> None:
+    def __init__(self, framing: Framing | None = None) -> None:
+        self.framing = framing or next(_framings)
         self.requests: list[Received] = []
         self._statuses: list[int] = []
         self._default_status = 200
@@ -305,7 +332,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.0" if receiver.framing is Framing.HTTP10 else "HTTP/1.1"
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -322,6 +349,9 @@ class Receiver:
                     self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
+                if receiver.framing is Framing.CLOSE:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.end_headers()
                 self.wfile.write(answer)
 

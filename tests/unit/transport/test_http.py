@@ -16,7 +16,8 @@ from herald.settings import get_settings
 from herald.transport.egress import EgressPolicy
 from herald.transport.http import MAX_RESPONSE_BYTES, GuardedSession, get_session
 from herald.transport.wire import OutboundRequest
-from tests.unit.transport.receiver import Receiver, free_port, make_pki
+from tests.support.pki import make_pki
+from tests.unit.transport.receiver import Receiver, free_port
 
 LOOPBACK_ONLY = EgressPolicy(["127.0.0.1"])
 TOKEN = "tok-5ecret-XYZZY"

@@ -6,6 +6,7 @@ Each request carries its own `webhook-id`, so "sent exactly once" is counted at 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,9 @@ from herald.transport import classify
 from herald.transport.egress import EgressPolicy
 from herald.transport.http import MAX_RESPONSE_BYTES, GuardedSession, session_from_settings
 from herald.transport.wire import HttpResponse, OutboundRequest
+from tests.support.pki import make_pki
 from tests.support.zoo import ERROR_WORDS, OK_BODY, Behaviour, HttpServerProgram, ZooReceiver
-from tests.unit.transport.receiver import Receiver, make_pki
+from tests.unit.transport.receiver import Receiver
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -173,3 +175,33 @@ def test_herald_ca_bundle_adds_a_private_ca_to_the_default_roots(tmp_path: Path)
                 untrusting.send(OutboundRequest("GET", url))
 
     assert caught.value.code == "tls_failed"
+
+
+@pytest.mark.parametrize("path", ["/trickle", "/trickle-headers"])
+def test_a_trickling_https_receiver_is_cut_off_at_the_deadline_too(tmp_path: Path, path: str):
+    pki = make_pki(tmp_path, "receiver.test")
+    session = GuardedSession(
+        LOOPBACK, deadline=0.5, resolver=lambda host, port: ["127.0.0.1"], ssl_context=pki.client_context()
+    )
+    with Receiver(tls=pki.server_context()) as server, session:
+        started = time.monotonic()
+        with pytest.raises(RetryableDeliveryError) as caught:
+            session.send(OutboundRequest("GET", server.url(path, host="receiver.test")))
+        took = time.monotonic() - started
+
+    assert caught.value.code == "timeout"
+    assert took < 2.0  # the receiver trickles for 8 s
+
+
+def test_nothing_of_a_url_reaches_the_logs_even_at_debug_level(caplog, session):
+    # urllib3 logs each request line at DEBUG and header-parsing trouble with the full URL at WARNING;
+    # a Telegram bot token, say, lives in the path.
+    token = "bot123456:AAE-5ecret-TOKEN"
+    caplog.set_level(logging.DEBUG)
+    with ZooReceiver(Behaviour.KEEPALIVE) as good, ZooReceiver(Behaviour.RESET) as bad:
+        session.send(OutboundRequest("POST", good.url(f"/{token}/sendMessage?key={token}"), body=b"x"))
+        with pytest.raises(RetryableDeliveryError):
+            session.send(OutboundRequest("POST", bad.url(f"/{token}/sendMessage"), body=b"x"))
+
+    assert len(good.arrivals) == 1
+    assert token not in caplog.text

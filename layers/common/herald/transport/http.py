@@ -140,24 +140,13 @@ class _BudgetSocket(socket.socket):
         super().sendall(*args)
 
 
-class _BudgetSSLSocket(ssl.SSLSocket):
-    """The same for TLS: the handshake, reads and writes each wait at most what is left."""
+class _BudgetSSLSocket(_BudgetSocket, ssl.SSLSocket):
+    """The same for TLS (the context's `sslsocket_class`): super() here reaches SSLSocket's reads and
+    writes, and the handshake is bounded too."""
 
     def do_handshake(self, *args: Any) -> None:
         _arm(self)
         super().do_handshake(*args)
-
-    def recv(self, *args: Any) -> bytes:
-        _arm(self)
-        return super().recv(*args)
-
-    def recv_into(self, *args: Any) -> int:
-        _arm(self)
-        return super().recv_into(*args)
-
-    def send(self, *args: Any) -> int:
-        _arm(self)
-        return super().send(*args)
 
 
 def _connect(address: str, port: int) -> socket.socket:
