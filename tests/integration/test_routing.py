@@ -179,7 +179,7 @@ def test_firing_then_resolved_pairs_by_dedup_key_with_downtime_and_flood_control
     ("body", "status", "code"),
     [
         ("not json", 400, "invalid_json"),
-        ('{"type": "monitor.exploded"}', 400, "unknown_event_type"),
+        ('{"type": "monitor.exploded"}', 422, "validation_failed"),
         ('{"monitor": {"id": "m"}}', 422, "validation_failed"),
         ('{"type": "monitor.down", "severity": "apocalyptic"}', 422, "validation_failed"),
     ],
@@ -188,6 +188,14 @@ def test_bad_events_through_the_api_are_4xx_naming_the_problem(api, key, body, s
     reply = api.post("/v1/events", key=key, raw_body=body)
     assert reply.status == status, reply.text
     assert reply.json["code"] == code
+
+
+def test_an_unknown_event_type_is_422_naming_the_type_field(api, key):
+    reply = api.post("/v1/events", key=key, body={"type": "monitor.exploded", "monitor": {"id": "m"}})
+    assert reply.status == 422, reply.text
+    assert [(d["field"], d["message"]) for d in reply.json["details"]] == [
+        ("type", "Unknown event type 'monitor.exploded'")
+    ]
 
 
 def test_a_batch_with_bad_messages_still_delivers_the_rest(api, key, ingest):
