@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from local import faults
 from local.deployment import FunctionSpec
 from local.runtime import LambdaContext, error_payload, load_handler
 
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     spec = _spec(args)
     _install_hosts(os.environ.get("HERALD_LOCAL_HOSTS", ""))
+    if spec.logical_id in os.environ.get("HERALD_LOCAL_FAULTS_IN", "SenderFunction").split(","):
+        faults.install(os.environ.get("HERALD_LOCAL_FAULTS", ""), os.environ.get("HERALD_LOCAL_FAULTS_LOG", ""))
     results = os.fdopen(args.result_fd, "w", encoding="utf-8")
     # The handler sees what Lambda shows it: its code and layers first, and no trace of the local stack.
     stack_root = str(Path(__file__).resolve().parents[1])

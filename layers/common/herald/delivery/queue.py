@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from herald import aws
 from herald.models.delivery import QueueMessage
 from herald.settings import get_settings
@@ -25,30 +27,37 @@ class EnqueueFailed(Exception):
 def enqueue(messages: list[QueueMessage], delay_seconds: int = 0) -> int:
     """Send every message with SendMessageBatch (10 per call). Returns the number of calls made.
 
-    Entries SQS reports as failed are sent again (bounded); raises EnqueueFailed if any still fail.
+    Entries SQS reports as failed, and whole calls that fail, are sent again (bounded, with backoff);
+    raises EnqueueFailed naming every message that could not be queued.
     """
     sqs = aws.client("sqs")
     url = get_settings().queue_url
     calls = 0
+    unsent: list[str] = []
     for start in range(0, len(messages), SQS_BATCH):
         pending = {msg.deliveryId: msg for msg in messages[start : start + SQS_BATCH]}
         for attempt in range(_BATCH_TRIES):
             calls += 1
-            response = sqs.send_message_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(index), "MessageBody": msg.model_dump_json(), "DelaySeconds": delay_seconds}
-                    for index, msg in enumerate(pending.values())
-                ],
-            )
             by_index = list(pending.values())
-            failed = {by_index[int(entry["Id"])].deliveryId for entry in response.get("Failed", [])}
+            try:
+                response = sqs.send_message_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(index), "MessageBody": msg.model_dump_json(), "DelaySeconds": delay_seconds}
+                        for index, msg in enumerate(by_index)
+                    ],
+                )
+            except (BotoCoreError, ClientError):
+                failed = set(pending)  # nothing of this call was queued: all of it again
+            else:
+                failed = {by_index[int(entry["Id"])].deliveryId for entry in response.get("Failed", [])}
             pending = {key: msg for key, msg in pending.items() if key in failed}
             if not pending:
                 break
             time.sleep(min(0.05 * 2**attempt, 1.0))
-        if pending:
-            raise EnqueueFailed(list(pending))
+        unsent += pending
+    if unsent:
+        raise EnqueueFailed(unsent)
     return calls
 
 

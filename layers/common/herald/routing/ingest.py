@@ -1,12 +1,14 @@
 """One code path for every door: SNS, EventBridge and POST /v1/events.
 
-event → normalise → pair firing/resolved (downtime, flood control) → select channels (channelIds or
-rules, then each channel's enabled and events filter) → one delivery per channel → SendMessageBatch.
+event → normalise → pair firing/resolved (downtime) → select channels (channelIds or rules, then each
+channel's enabled and events filter, then flood control per channel) → one delivery per channel →
+SendMessageBatch → arm flood control for the channels that were queued.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -104,14 +106,16 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
     """
     event_id = new_id("evt")
     key = render.dedup_key(event)
-    suppressed, downtime = False, None
+    firing: lifecycle.Firing | None = None
+    downtime = None
     if key is not None:
         occurred = event.occurred_at.timestamp()
         if event.type in RECOVERY_EVENTS:
             downtime = lifecycle.on_resolved(tenant_id, key, occurred).downtime_seconds
         elif event.type not in ("test", "custom"):
-            suppressed = not lifecycle.on_firing(tenant_id, key, occurred).notify
+            firing = lifecycle.on_firing(tenant_id, key, occurred)
     notification = render.to_notification(event, downtime)
+    now = time.time()
     wanted = select_channel_ids(tenant_id, event, notification.severity)
     found = channel_repository.get_many(tenant_id, wanted)
     if strict_channels and event.channel_ids is not None:
@@ -139,8 +143,8 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             )
         elif not channel.enabled or (channel.events is not None and event.type not in channel.events):
             continue
-        elif suppressed:
-            repeat = f"Already notified about '{key}' within the last few minutes."
+        elif firing is not None and firing.holds_back(channel_id, notification.severity, now):
+            repeat = f"Already notified about '{key}' within the last few minutes at this severity or higher."
             logged.append(
                 _closed(
                     tenant_id,
@@ -158,6 +162,9 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
     if logged:
         delivery_repository.put_many(logged)
     delivery.store_and_enqueue(queued)
+    if firing is not None and key is not None:
+        # Only now that the deliveries are queued: a failed or unheard event holds nothing back.
+        lifecycle.arm(tenant_id, key, [str(d.channel_id) for d in queued], notification.severity, now)
     _count("EventIngested", "all")
     entries = [
         {"channelId": d.channel_id, "kind": d.kind, "deliveryId": d.id, "status": d.status} for d in queued + logged

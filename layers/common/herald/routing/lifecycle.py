@@ -1,13 +1,18 @@
 """Firing/resolved pairing by dedup key: downtime for recoveries, flood control for repeats.
 
-State per key (`T#<tenant>` / `INC#<dedupKey>`): whether it is firing, since when, and when Herald last
-notified about it. Updates are conditional, so concurrent ingest functions agree on one answer.
+State per key (`T#<tenant>` / `INC#<dedupKey>`): whether it is firing, since when, and for each channel
+when Herald last queued a firing to it and at which severity (`notified`). Flood control is per channel:
+a firing is held back from a channel only when that channel was already sent a firing for the key within
+the window at the same or a higher severity. The map is written (`arm`) only after the deliveries are
+queued, so an event that failed, or reached nobody, holds nothing back; a crash between the two can only
+make Herald send again, never stay silent.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +23,7 @@ from herald import db
 
 FLOOD_WINDOW_SECONDS = 300
 STATE_TTL_SECONDS = 90 * 24 * 3600
+SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
 @dataclass(frozen=True)
@@ -26,34 +32,77 @@ class Verdict:
     downtime_seconds: int | None = None
 
 
+@dataclass(frozen=True)
+class Notified:
+    """What a channel was last sent for a firing key."""
+
+    at: float
+    severity: str
+
+
+@dataclass(frozen=True)
+class Firing:
+    """The key's flood state as it was before this event: the channels already told, and when."""
+
+    notified: Mapping[str, Notified] = field(default_factory=dict)
+
+    def holds_back(self, channel_id: str, severity: str, now: float, window: int = FLOOD_WINDOW_SECONDS) -> bool:
+        """True when `channel_id` was sent this key within `window` s at `severity` or higher."""
+        last = self.notified.get(channel_id)
+        if last is None or now - last.at >= window:
+            return False
+        return SEVERITY_RANK.get(last.severity, 0) >= SEVERITY_RANK.get(severity, 0)
+
+
 def _key(tenant_id: str, dedup_key: str) -> dict[str, str]:
     return {"pk": db.tenant_pk(tenant_id), "sk": f"INC#{dedup_key}"}
 
 
-def on_firing(tenant_id: str, dedup_key: str, occurred_at: float, window: int = FLOOD_WINDOW_SECONDS) -> Verdict:
-    """Record a firing event. notify=False when the key already fired within `window` seconds."""
-    now = time.time()
+def on_firing(tenant_id: str, dedup_key: str, occurred_at: float) -> Firing:
+    """Record that the key fires (the start of its downtime) and return its flood state. Arms nothing."""
+    response = db.table().update_item(
+        Key=_key(tenant_id, dedup_key),
+        UpdateExpression="SET #state = :firing, expiresAt = :ttl, firedAt = if_not_exists(firedAt, :at), "
+        "notified = if_not_exists(notified, :none)",
+        ExpressionAttributeNames={"#state": "state"},
+        ExpressionAttributeValues={
+            ":firing": "firing",
+            ":none": {},
+            ":at": Decimal(str(round(occurred_at, 3))),
+            ":ttl": int(time.time()) + STATE_TTL_SECONDS,
+        },
+        ReturnValues="ALL_OLD",
+    )
+    old: dict[str, Any] = response.get("Attributes", {})
+    notified = old.get("notified") or {}
+    return Firing(
+        {
+            channel: Notified(float(entry.get("at", 0)), str(entry.get("severity", "info")))
+            for channel, entry in notified.items()
+            if isinstance(entry, dict)
+        }
+    )
+
+
+def arm(tenant_id: str, dedup_key: str, channel_ids: Iterable[str], severity: str, now: float | None = None) -> None:
+    """Note that these channels were just sent a firing for the key (call once their deliveries are queued)."""
+    channels = list(dict.fromkeys(channel_ids))
+    if not channels:
+        return
+    entry = {"at": Decimal(str(round(now if now is not None else time.time(), 3))), "severity": severity}
+    names = {f"#c{i}": channel for i, channel in enumerate(channels)}
     try:
         db.table().update_item(
             Key=_key(tenant_id, dedup_key),
-            UpdateExpression="SET #state = :firing, lastNotifiedAt = :now, expiresAt = :ttl, "
-            "firedAt = if_not_exists(firedAt, :at)",
-            ConditionExpression=Attr("state").not_exists()
-            | Attr("state").ne("firing")
-            | Attr("lastNotifiedAt").lt(Decimal(str(now - window))),
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={
-                ":firing": "firing",
-                ":now": Decimal(str(round(now, 3))),
-                ":at": Decimal(str(round(occurred_at, 3))),
-                ":ttl": int(now) + STATE_TTL_SECONDS,
-            },
+            UpdateExpression="SET " + ", ".join(f"notified.{name} = :entry" for name in names),
+            # on_firing made the map; a recovery since removed it, and then there is nothing to hold back.
+            ConditionExpression=Attr("notified").exists(),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":entry": entry},
         )
     except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return Verdict(notify=False)
-        raise
-    return Verdict(notify=True)
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
 
 
 def on_resolved(tenant_id: str, dedup_key: str, occurred_at: float) -> Verdict:
@@ -61,7 +110,7 @@ def on_resolved(tenant_id: str, dedup_key: str, occurred_at: float) -> Verdict:
     try:
         response = db.table().update_item(
             Key=_key(tenant_id, dedup_key),
-            UpdateExpression="SET #state = :resolved, resolvedAt = :at REMOVE firedAt",
+            UpdateExpression="SET #state = :resolved, resolvedAt = :at REMOVE firedAt, notified",
             ConditionExpression=Attr("state").eq("firing"),
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={":resolved": "resolved", ":at": Decimal(str(round(occurred_at, 3)))},
