@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -186,9 +187,17 @@ def _handler_for(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
 class ZooReceiver:
     """Context manager: one behaviour on a free port of 127.0.0.1."""
 
-    def __init__(self, behaviour: Behaviour | str, *, fail_on: set[int] | None = None, redirect_to: str = "") -> None:
+    def __init__(
+        self,
+        behaviour: Behaviour | str,
+        *,
+        fail_on: set[int] | None = None,
+        redirect_to: str = "",
+        on_arrival: Callable[[Arrival], None] | None = None,
+    ) -> None:
         self.behaviour = Behaviour(behaviour)
         self.fail_on = fail_on
+        self.on_arrival = on_arrival  # runs before the answer: e.g. to fail Herald's next AWS call
         self.redirect_to = redirect_to or "http://127.0.0.1:9/elsewhere"
         self.arrivals: list[Arrival] = []
         self.connections = 0
@@ -224,7 +233,10 @@ class ZooReceiver:
     def _record(self, arrival: Arrival) -> int:
         with self._lock:
             self.arrivals.append(arrival)
-            return len(self.arrivals)
+            number = len(self.arrivals)
+        if self.on_arrival is not None:
+            self.on_arrival(arrival)
+        return number
 
     def __enter__(self) -> ZooReceiver:
         self._thread.start()

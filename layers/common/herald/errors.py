@@ -85,6 +85,12 @@ class TenantNotFound(NotFound):
         super().__init__(f"Tenant {tenant_id} not found.", code="tenant_not_found")
 
 
+class Conflict(HeraldError):
+    """The request is valid but the object's state does not allow it (e.g. redriving a delivered delivery)."""
+
+    code = "conflict"
+
+
 class ForbiddenTarget(HeraldError):
     """An outbound URL or address that the egress policy refuses (SSRF guard)."""
 

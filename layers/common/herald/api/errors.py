@@ -16,6 +16,7 @@ STATUS: list[tuple[type[errors.HeraldError], int]] = [
     (errors.Unauthorized, 401),
     (errors.Forbidden, 403),
     (errors.NotFound, 404),
+    (errors.Conflict, 409),
     (errors.PayloadTooLarge, 413),
     (errors.ValidationFailed, 422),
     (errors.ForbiddenTarget, 422),

@@ -63,14 +63,20 @@ def enqueue(messages: list[QueueMessage], delay_seconds: int = 0) -> int:
 
 def delay(receipt_handle: str, seconds: int) -> None:
     """Hide a received message for `seconds` (up to 12 h): the queue is the retry timer."""
-    aws.client("sqs").change_message_visibility(
-        QueueUrl=get_settings().queue_url,
-        ReceiptHandle=receipt_handle,
-        VisibilityTimeout=max(0, min(int(seconds), MAX_VISIBILITY_SECONDS)),
+    aws.with_retries(
+        lambda: aws.client("sqs").change_message_visibility(
+            QueueUrl=get_settings().queue_url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=max(0, min(int(seconds), MAX_VISIBILITY_SECONDS)),
+        )
     )
 
 
 def dead_letter(body: str, reason: str) -> None:
     """Move a message to the DLQ ourselves (attempts are counted by Herald, not by SQS receives)."""
     attributes: dict[str, Any] = {"reason": {"DataType": "String", "StringValue": reason[:256]}}
-    aws.client("sqs").send_message(QueueUrl=get_settings().dlq_url, MessageBody=body, MessageAttributes=attributes)
+    aws.with_retries(
+        lambda: aws.client("sqs").send_message(
+            QueueUrl=get_settings().dlq_url, MessageBody=body, MessageAttributes=attributes
+        )
+    )

@@ -1,7 +1,10 @@
 """The delivery log in DynamoDB: `T#<tenant>` / `DLV#<id>`, kept 30 days (TTL `expiresAt`).
 
 The record is also the delivery's state machine: a claim (conditional update with a lease) makes
-sure one sender works on a delivery at a time and that a delivered one is never sent again.
+sure one sender works on a delivery at a time and that a delivered one is never sent again. The lease is
+also the record of an attempt under way, written before the send: an attempt's outcome releases it, so a
+lease that expired unreleased means its sender stopped somewhere between the claim and the outcome (it
+may have sent). The next claim then ends the delivery `unknown` instead of sending it again.
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from herald import db
-from herald.models.delivery import Attempt, Delivery
+from herald.models.delivery import REDRIVABLE, Attempt, Delivery
+from herald.timeutil import iso
 
 RETENTION_SECONDS = 30 * 24 * 3600
+
+
+def _key(tenant_id: str, delivery_id: str) -> dict[str, str]:
+    return {"pk": db.tenant_pk(tenant_id), "sk": f"DLV#{delivery_id}"}
 
 
 def _plain(value: Any) -> Any:
@@ -77,6 +85,7 @@ def from_item(item: dict[str, Any]) -> Delivery:
         notification_id=item.get("notificationId"),
         event_id=item.get("eventId"),
         not_before=item.get("notBefore"),
+        attempt_base=int(item.get("attemptBase", 0)),
     )
 
 
@@ -88,7 +97,7 @@ def put_many(deliveries: list[Delivery]) -> None:
 
 
 def get(tenant_id: str, delivery_id: str) -> Delivery | None:
-    item = db.table().get_item(Key={"pk": db.tenant_pk(tenant_id), "sk": f"DLV#{delivery_id}"}).get("Item")
+    item = db.table().get_item(Key=_key(tenant_id, delivery_id)).get("Item")
     return from_item(item) if item else None
 
 
@@ -113,16 +122,34 @@ class ClaimRefused(Exception):
         self.wait_seconds = wait_seconds
 
 
+class AttemptAbandoned(Exception):
+    """The previous attempt's sender stopped before recording an outcome: the delivery is now `unknown`."""
+
+    def __init__(self, delivery: Delivery) -> None:
+        super().__init__("attempt abandoned")
+        self.delivery = delivery
+
+
+UNKNOWN_ERROR = (
+    "Attempt {n} was under way when its sender stopped, so it may or may not have reached the provider. "
+    "Herald does not send it again by itself; redrive it to try again."
+)
+
+
 def claim(tenant_id: str, delivery_id: str, lease_id: str, lease_seconds: float) -> Delivery:
-    """Take the delivery for one attempt: raises ClaimRefused when someone else should (or nobody must)."""
+    """Take the delivery for one attempt (the lease is written before anything is sent).
+
+    Raises ClaimRefused when someone else should (or nobody must) attempt it, and AttemptAbandoned when
+    this call found an attempt that was never recorded and ended the delivery `unknown`.
+    """
     now = time.time()
     try:
         response = db.table().update_item(
-            Key={"pk": db.tenant_pk(tenant_id), "sk": f"DLV#{delivery_id}"},
+            Key=_key(tenant_id, delivery_id),
             UpdateExpression="SET leaseId = :lease, leaseUntil = :until, attemptCount = attemptCount + :one",
             ConditionExpression=Attr("pk").exists()
             & Attr("status").is_in(["queued", "retrying"])
-            & (Attr("leaseUntil").not_exists() | Attr("leaseUntil").lt(Decimal(str(now))))
+            & Attr("leaseId").not_exists()
             & (Attr("notBefore").not_exists() | Attr("notBefore").lte(Decimal(str(now)))),
             ExpressionAttributeValues={
                 ":lease": lease_id,
@@ -134,12 +161,70 @@ def claim(tenant_id: str, delivery_id: str, lease_id: str, lease_seconds: float)
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-        raw = db.table().get_item(Key={"pk": db.tenant_pk(tenant_id), "sk": f"DLV#{delivery_id}"}).get("Item")
+        raw = db.table().get_item(Key=_key(tenant_id, delivery_id), ConsistentRead=True).get("Item")
         if raw is None:
             raise ClaimRefused(None) from None
+        current = from_item(raw)
         until = float(raw.get("leaseUntil", 0) or 0)
-        not_before = float(raw.get("notBefore", 0) or 0)
-        raise ClaimRefused(from_item(raw), max(until - now, not_before - now, 0.0)) from None
+        if current.status in ("queued", "retrying") and raw.get("leaseId") and until < now:
+            raise AttemptAbandoned(_abandon(current, str(raw["leaseId"]))) from None
+        raise ClaimRefused(current, max(until - now, float(raw.get("notBefore", 0) or 0) - now, 0.0)) from None
+    return from_item(response["Attributes"])
+
+
+def _abandon(delivery: Delivery, lease_id: str) -> Delivery:
+    """End a delivery whose attempt was never recorded as `unknown` (once: conditional on that lease)."""
+    now = iso()
+    error = UNKNOWN_ERROR.format(n=delivery.attempt_count)
+    entry = Attempt(attempt=delivery.attempt_count, time=now, status="unknown", error=error)
+    try:
+        response = db.table().update_item(
+            Key=_key(delivery.tenant_id, delivery.id),
+            UpdateExpression="SET #status = :unknown, code = :code, #error = :error, updatedAt = :now, "
+            "abandonedLease = :lease, attempts = list_append(attempts, :entry) REMOVE leaseId, leaseUntil, notBefore",
+            ConditionExpression=Attr("leaseId").eq(lease_id),
+            ExpressionAttributeNames={"#status": "status", "#error": "error"},
+            ExpressionAttributeValues={
+                ":unknown": "unknown",
+                ":code": "outcome_unknown",
+                ":error": error,
+                ":now": now,
+                ":lease": lease_id,
+                ":entry": [entry.to_wire()],
+            },
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        raise ClaimRefused(get(delivery.tenant_id, delivery.id)) from None
+    return from_item(response["Attributes"])
+
+
+def redrive(tenant_id: str, delivery_id: str) -> Delivery:
+    """Put a failed or unknown delivery back to `queued` with a fresh retry schedule.
+
+    Raises ClaimRefused (with the current record, or None when there is none) when it is not redrivable.
+    """
+    now = iso()
+    try:
+        response = db.table().update_item(
+            Key=_key(tenant_id, delivery_id),
+            UpdateExpression="SET #status = :queued, updatedAt = :now, attemptBase = attemptCount, "
+            "attempts = list_append(attempts, :entry) REMOVE code, #error, notBefore, abandonedLease",
+            ConditionExpression=Attr("status").is_in(sorted(REDRIVABLE)),
+            ExpressionAttributeNames={"#status": "status", "#error": "error"},
+            ExpressionAttributeValues={
+                ":queued": "queued",
+                ":now": now,
+                ":entry": [{"attempt": None, "time": now, "status": "redriven"}],
+            },
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        raise ClaimRefused(get(tenant_id, delivery_id)) from None
     return from_item(response["Attributes"])
 
 
@@ -154,7 +239,11 @@ def record_attempt(
     provider_message_id: str | None,
     not_before: float | None,
 ) -> None:
-    """Append an attempt, set the new status and release the lease (only the lease holder may)."""
+    """Append an attempt, set the new status and release the lease.
+
+    Only the lease holder may, including after a later claim found its lease expired and ended the
+    delivery `unknown`: the holder knows the outcome, which is better than not knowing it.
+    """
     changes: dict[str, Any] = {
         "status": status,
         "updatedAt": attempt.time,
@@ -166,7 +255,7 @@ def record_attempt(
     names: dict[str, str] = {}
     values: dict[str, Any] = {":attempt": [attempt.to_wire()]}
     sets = ["attempts = list_append(attempts, :attempt)"]
-    removes = ["leaseId", "leaseUntil"]
+    removes = ["leaseId", "leaseUntil", "abandonedLease"]
     for name, value in changes.items():
         if value is not None:
             sets.append(f"#{name} = :{name}")
@@ -176,9 +265,11 @@ def record_attempt(
             removes.append(f"#{name}")
             names[f"#{name}"] = name
     db.table().update_item(
-        Key={"pk": db.tenant_pk(tenant_id), "sk": f"DLV#{delivery_id}"},
+        Key=_key(tenant_id, delivery_id),
         UpdateExpression="SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
-        ConditionExpression=Attr("leaseId").eq(lease_id) if lease_id else Attr("pk").exists(),
+        ConditionExpression=(Attr("leaseId").eq(lease_id) | Attr("abandonedLease").eq(lease_id))
+        if lease_id
+        else Attr("pk").exists(),
         ExpressionAttributeNames=names,
         ExpressionAttributeValues=values,
     )
@@ -186,10 +277,8 @@ def record_attempt(
 
 def mark_final(tenant_id: str, delivery_id: str, status: str, code: str, error: str) -> None:
     """Close a delivery that never reached a provider (e.g. its channel was deleted)."""
-    from herald.timeutil import iso
-
     db.table().update_item(
-        Key={"pk": db.tenant_pk(tenant_id), "sk": f"DLV#{delivery_id}"},
+        Key=_key(tenant_id, delivery_id),
         UpdateExpression="SET #status = :status, code = :code, #error = :error, updatedAt = :now "
         "REMOVE leaseId, leaseUntil",
         ExpressionAttributeNames={"#status": "status", "#error": "error"},

@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from botocore.exceptions import ClientError
 
 from herald import aws
 from herald.adapters import registry
 from herald.adapters.base import DeliveryContext
 from herald.channels import service as channels
 from herald.delivery import queue, repository, retry
-from herald.delivery.repository import ClaimRefused
-from herald.errors import ChannelNotFound, DeliveryError, ValidationFailed
+from herald.delivery.repository import AttemptAbandoned, ClaimRefused
+from herald.errors import ChannelNotFound, Conflict, DeliveryError, DeliveryNotFound, ValidationFailed
 from herald.ids import new_id
 from herald.models.config import ChannelConfig
-from herald.models.delivery import FINAL, Attempt, Delivery, QueueMessage
+from herald.models.delivery import FINAL, REDRIVABLE, Attempt, Delivery, QueueMessage
 from herald.models.notification import Notification
 from herald.observability import NAMESPACE, logger
 from herald.settings import Settings, get_settings
@@ -141,6 +142,11 @@ def attempt(
         if refused.delivery.status in FINAL:
             return _final_outcome(refused.delivery)
         return Outcome("retry", delivery_id, delay=int(refused.wait_seconds) + 1, status=refused.delivery.status)
+    except AttemptAbandoned as abandoned:
+        # Never sent again by itself: the provider may already have it. Its message goes to the DLQ.
+        _metric("DeliveryUnknown", abandoned.delivery.kind)
+        logger.warning("Delivery outcome unknown", extra={"deliveryId": delivery_id, "kind": abandoned.delivery.kind})
+        return _final_outcome(abandoned.delivery)
 
     number = delivery.attempt_count
     notification = Notification.model_validate(delivery.notification)
@@ -174,8 +180,9 @@ def attempt(
 
 
 def _final_outcome(delivery: Delivery) -> Outcome:
+    """What a final record asks of its message: failed and unknown ones keep a copy in the DLQ."""
     return Outcome(
-        "ack",
+        "dead" if delivery.status in REDRIVABLE else "ack",
         delivery.id,
         success=delivery.status == "delivered",
         status=delivery.status,
@@ -201,8 +208,10 @@ class _Recorder:
         http_status: int | None = None,
         retry_after: float | None = None,
     ) -> Outcome:
-        if retryable and not retry.exhausted(self.number, settings.retry_schedule):
-            delay = retry.next_delay(self.number, settings.retry_schedule, retry_after)
+        # Counted from the last redrive, which gives a delivery the whole schedule again.
+        number = self.number - self.delivery.attempt_base
+        if retryable and not retry.exhausted(number, settings.retry_schedule):
+            delay = retry.next_delay(number, settings.retry_schedule, retry_after)
             return self("retrying", code=code, error=error, http_status=http_status, delay=delay)
         final_code = "attempts_exhausted" if retryable else code
         return self("failed", code=final_code, error=error, http_status=http_status)
@@ -227,16 +236,27 @@ class _Recorder:
             latency_ms=int((time.monotonic() - self.started) * 1000),
         )
         not_before = time.time() + delay if status == "retrying" else None
-        repository.record_attempt(
-            delivery.tenant_id,
-            delivery.id,
-            self.lease,
-            entry,
-            status=status,
-            code=code,
-            provider_message_id=provider_message_id,
-            not_before=not_before,
-        )
+        try:
+            aws.with_retries(
+                lambda: repository.record_attempt(
+                    delivery.tenant_id,
+                    delivery.id,
+                    self.lease,
+                    entry,
+                    status=status,
+                    code=code,
+                    provider_message_id=provider_message_id,
+                    not_before=not_before,
+                )
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                # Still failing: the message goes back, and its next claim finds this lease unreleased and
+                # ends the delivery `unknown` rather than sending it again.
+                raise
+            # The delivery was redriven or taken over meanwhile; its new owner records what happens next.
+            logger.warning("Attempt outcome not recorded: lease lost", extra={"deliveryId": delivery.id})
+            return Outcome("ack", delivery.id, success=status == "delivered", status=status, error=error, code=code)
         metric = {"delivered": "DeliverySucceeded", "retrying": "DeliveryRetried"}.get(status, "DeliveryFailed")
         _metric(metric, delivery.kind)
         logger.info(
@@ -253,8 +273,8 @@ class _Recorder:
         action: Literal["ack", "retry", "dead"] = "ack"
         if status == "retrying":
             action = "retry"
-        elif status == "failed" and code == "attempts_exhausted":
-            action = "dead"
+        elif status == "failed":
+            action = "dead"  # every failed delivery keeps its message in the DLQ, for redrive
         return Outcome(
             action,
             delivery.id,
@@ -266,6 +286,25 @@ class _Recorder:
             provider_message_id=provider_message_id,
             http_status=http_status,
         )
+
+
+def redrive(tenant_id: str, delivery_id: str) -> Delivery:
+    """Send a failed or unknown delivery again, with a fresh retry schedule.
+
+    Raises DeliveryNotFound, or Conflict when the delivery is not failed or unknown.
+    """
+    try:
+        delivery = repository.redrive(tenant_id, delivery_id)
+    except ClaimRefused as refused:
+        if refused.delivery is None:
+            raise DeliveryNotFound(delivery_id) from None
+        raise Conflict(
+            f"Only a failed or unknown delivery can be redriven; {delivery_id} is {refused.delivery.status}.",
+            code="not_redrivable",
+        ) from None
+    queue.enqueue([QueueMessage(tenantId=tenant_id, deliveryId=delivery_id)])
+    _metric("DeliveryRedriven", delivery.kind)
+    return delivery
 
 
 def attempt_inline(deliveries: list[Delivery], *, allow_retry: bool) -> list[Outcome]:

@@ -115,3 +115,8 @@ def get_delivery(tenant_id: str, delivery_id: str) -> dict[str, Any]:
     if delivery is None:
         raise DeliveryNotFound(delivery_id)
     return delivery.to_wire()
+
+
+def redrive(tenant_id: str, delivery_id: str) -> dict[str, Any]:
+    """Queue a failed or unknown delivery again. Raises DeliveryNotFound, Conflict (not redrivable)."""
+    return service.redrive(tenant_id, delivery_id).to_wire()

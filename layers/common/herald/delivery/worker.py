@@ -13,6 +13,8 @@ from herald.delivery.service import Outcome
 from herald.models.delivery import QueueMessage
 from herald.observability import logger
 
+FAULT_RETRY_SECONDS = 5
+
 
 def _handle(record: dict[str, Any]) -> Outcome | None:
     try:
@@ -56,6 +58,9 @@ def _settle(record: dict[str, Any], outcome: Outcome | Exception | None) -> bool
             queue.dead_letter(record.get("body", ""), "unreadable message")
             return True
         if isinstance(outcome, Exception):
+            # A fault (DynamoDB or KMS unavailable, ...): back in seconds, not after the visibility timeout.
+            # An attempt it cut short is found by its unreleased lease and never sent twice (repository).
+            queue.delay(record["receiptHandle"], FAULT_RETRY_SECONDS)
             return False
         if outcome.action == "retry":
             queue.delay(record["receiptHandle"], outcome.delay)

@@ -7,9 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-DeliveryStatus = Literal["queued", "retrying", "delivered", "failed", "suppressed"]
-STATUSES: tuple[str, ...] = ("queued", "retrying", "delivered", "failed", "suppressed")
-FINAL = frozenset({"delivered", "failed", "suppressed"})
+DeliveryStatus = Literal["queued", "retrying", "delivered", "failed", "suppressed", "unknown"]
+STATUSES: tuple[str, ...] = ("queued", "retrying", "delivered", "failed", "suppressed", "unknown")
+# `unknown`: an attempt was under way when its sender stopped (crash, time-out, a write that kept failing):
+# it may or may not have reached the provider, so it is never sent again by itself; it can be redriven.
+FINAL = frozenset({"delivered", "failed", "suppressed", "unknown"})
+REDRIVABLE = frozenset({"failed", "unknown"})
 
 
 class QueueMessage(BaseModel):
@@ -25,7 +28,7 @@ class QueueMessage(BaseModel):
 class Attempt:
     attempt: int
     time: str
-    status: str  # delivered | retrying | failed
+    status: str  # delivered | retrying | failed | unknown | redriven
     http_status: int | None = None
     error: str | None = None
     latency_ms: int | None = None
@@ -60,6 +63,7 @@ class Delivery:
     notification_id: str | None = None
     event_id: str | None = None
     not_before: float | None = None
+    attempt_base: int = 0  # attempts made before the last redrive: the retry schedule starts again after it
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:

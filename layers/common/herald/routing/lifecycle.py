@@ -24,6 +24,7 @@ from herald import db
 FLOOD_WINDOW_SECONDS = 300
 STATE_TTL_SECONDS = 90 * 24 * 3600
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+ARM_CHUNK = 100  # channels per update: DynamoDB allows 4 KB of update expression
 
 
 @dataclass(frozen=True)
@@ -90,19 +91,21 @@ def arm(tenant_id: str, dedup_key: str, channel_ids: Iterable[str], severity: st
     if not channels:
         return
     entry = {"at": Decimal(str(round(now if now is not None else time.time(), 3))), "severity": severity}
-    names = {f"#c{i}": channel for i, channel in enumerate(channels)}
-    try:
-        db.table().update_item(
-            Key=_key(tenant_id, dedup_key),
-            UpdateExpression="SET " + ", ".join(f"notified.{name} = :entry" for name in names),
-            # on_firing made the map; a recovery since removed it, and then there is nothing to hold back.
-            ConditionExpression=Attr("notified").exists(),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={":entry": entry},
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    for start in range(0, len(channels), ARM_CHUNK):
+        names = {f"#c{i}": channel for i, channel in enumerate(channels[start : start + ARM_CHUNK])}
+        try:
+            db.table().update_item(
+                Key=_key(tenant_id, dedup_key),
+                UpdateExpression="SET " + ", ".join(f"notified.{name} = :entry" for name in names),
+                # on_firing made the map; a recovery since removed it, and then there is nothing to hold back.
+                ConditionExpression=Attr("notified").exists(),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={":entry": entry},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return
 
 
 def on_resolved(tenant_id: str, dedup_key: str, occurred_at: float) -> Verdict:

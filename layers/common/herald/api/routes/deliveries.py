@@ -54,3 +54,12 @@ def list_deliveries():  # type: ignore[no-untyped-def]
 def get_delivery(delivery_id: str):  # type: ignore[no-untyped-def]
     principal = caller(router, Role.viewer)
     return json_response(200, usecases.get_delivery(principal.tenant_id, delivery_id))
+
+
+@router.post(
+    "/v1/deliveries/<delivery_id>/redrive",
+    summary="Send a failed or unknown delivery again, with a fresh retry schedule (202; 409 otherwise)",
+)
+def redrive_delivery(delivery_id: str):  # type: ignore[no-untyped-def]
+    principal = caller(router, Role.editor)
+    return json_response(202, usecases.redrive(principal.tenant_id, delivery_id))

@@ -1,0 +1,181 @@
+"""Issue 14 point 3 at the handler level (moto + a real receiver on 127.0.0.1): the write after a send.
+
+The provider accepts, then DynamoDB fails Herald's outcome write. A failure that passes within the
+in-process retries is invisible; one that lasts is never turned into a second send: the next claim
+finds the attempt's lease unreleased and ends the delivery `unknown`, its message in the DLQ, until
+someone redrives it. Faults are injected into the sender's own DynamoDB client (local.faults).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from herald import aws
+from herald.auth import service as auth
+from herald.delivery import service
+from herald.settings import get_settings
+from herald.transport import http
+from local.faults import FaultInjector
+from local.records import sqs_record
+from tests.support.api import ApiClient, LambdaContext, load_handler
+from tests.support.zoo import Behaviour, ZooReceiver
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+DEADLINE = 2  # seconds per attempt: the lease is this plus service.LEASE_MARGIN_SECONDS
+
+
+@pytest.fixture
+def loopback(aws, monkeypatch) -> None:
+    monkeypatch.setenv("HERALD_EGRESS_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("HERALD_DELIVERY_DEADLINE_SECONDS", str(DEADLINE))
+    monkeypatch.setenv("HERALD_RETRY_SCHEDULE", "1,1,1")
+    get_settings.cache_clear()
+    http.get_session.cache_clear()
+    yield
+    http.get_session.cache_clear()
+
+
+@pytest.fixture
+def api(loopback) -> ApiClient:
+    return ApiClient()
+
+
+@pytest.fixture
+def key(loopback) -> str:
+    return auth.create_api_key("acme", "editor", "never-twice").key
+
+
+@pytest.fixture
+def sender(loopback):
+    return load_handler("sender")
+
+
+class Outage:
+    """DynamoDB refuses the sender's calls from the moment the receiver has the request."""
+
+    def __init__(self, calls: int) -> None:
+        self.injector = FaultInjector({"dynamodb": 1.0}, limit=0)
+        self.calls = calls
+        self.started = False
+        aws.table(get_settings().table_name)  # the sender's table resource, made before the send
+        self.injector.attach(aws.table(get_settings().table_name).meta.client)
+
+    def start(self, _arrival: Any) -> None:
+        if not self.started:  # the first request only
+            self.started = True
+            self.injector.limit = self.calls
+
+    def end(self) -> None:
+        self.injector.limit = sum(self.injector.injected.values())
+
+
+@pytest.fixture
+def receiver_with(request) -> Iterator[Any]:
+    started: list[ZooReceiver] = []
+
+    def make(on_arrival=None) -> ZooReceiver:
+        receiver = ZooReceiver(Behaviour.KEEPALIVE, on_arrival=on_arrival).__enter__()
+        started.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in started:
+        receiver.__exit__(None, None, None)
+
+
+def queue_one(api, key, url: str) -> str:
+    reply = api.post("/v1/channels", key=key, body={"kind": "webhook", "config": {"url": url, "secret": SECRET}})
+    assert reply.status == 201, reply.text
+    sent = api.post(
+        "/v1/notifications", key=key, body={"channelIds": [reply.json["id"]], "notification": {"title": "DB down"}}
+    )
+    assert sent.status == 202, sent.text
+    return str(sent.json["deliveries"][0]["deliveryId"])
+
+
+def receive(queue_url: str, wait: float = 10.0) -> list[dict[str, Any]]:
+    sqs = aws.client("sqs")
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        got = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=1, AttributeNames=["All"]
+        )
+        if got.get("Messages"):
+            return got["Messages"]
+        time.sleep(0.2)
+    return []
+
+
+def run_sender(sender, queue_arn: str) -> dict[str, Any]:
+    messages = receive(get_settings().queue_url)
+    assert messages, "no message in the delivery queue"
+    return sender.handler({"Records": [sqs_record(m, queue_arn) for m in messages]}, LambdaContext())
+
+
+def dead_letters() -> list[dict[str, Any]]:
+    found = receive(get_settings().dlq_url, wait=2.0)
+    return [json.loads(m["Body"]) for m in found]
+
+
+def test_an_outcome_write_that_fails_briefly_is_retried_in_process(api, key, sender, aws, receiver_with):
+    outage = Outage(calls=3)  # fewer than the five tries of the outcome write
+    receiver = receiver_with(outage.start)
+    delivery_id = queue_one(api, key, receiver.url())
+
+    result = run_sender(sender, aws.deployment.sqs_sources[0].queue_arn)
+
+    record = api.get(f"/v1/deliveries/{delivery_id}", key=key).json
+    assert result == {"batchItemFailures": []}
+    assert outage.injector.injected == {"dynamodb.UpdateItem": 3}
+    assert (record["status"], len(record["attempts"])) == ("delivered", 1)
+    assert receiver.by_webhook_id() == {delivery_id: 1}
+
+
+def test_an_outcome_write_that_keeps_failing_ends_unknown_and_is_never_sent_again(api, key, sender, aws, receiver_with):
+    outage = Outage(calls=1000)
+    receiver = receiver_with(outage.start)
+    delivery_id = queue_one(api, key, receiver.url())
+    queue_arn = aws.deployment.sqs_sources[0].queue_arn
+
+    first = run_sender(sender, queue_arn)  # sent; every outcome write fails; the message goes back
+    outage.end()
+    early = run_sender(sender, queue_arn)  # the lease is still live: the claim waits, nothing is sent
+    time.sleep(DEADLINE + service.LEASE_MARGIN_SECONDS + 1)
+    late = run_sender(sender, queue_arn)  # the lease expired unreleased: unknown, not a second send
+
+    record = api.get(f"/v1/deliveries/{delivery_id}", key=key).json
+    assert len(first["batchItemFailures"]) == 1 and len(early["batchItemFailures"]) == 1
+    assert late == {"batchItemFailures": []}
+    assert (record["status"], record["code"]) == ("unknown", "outcome_unknown")
+    assert [a["status"] for a in record["attempts"]] == ["unknown"]
+    assert receiver.by_webhook_id() == {delivery_id: 1}
+    assert {"tenantId": "acme", "deliveryId": delivery_id} in dead_letters()
+
+    # By hand: redrive sends it again, once, on a fresh schedule.
+    redriven = api.post(f"/v1/deliveries/{delivery_id}/redrive", key=key)
+    run_sender(sender, queue_arn)
+
+    record = api.get(f"/v1/deliveries/{delivery_id}", key=key).json
+    assert redriven.status == 202, redriven.text
+    assert record.get("status") == "delivered", record
+    assert [a["status"] for a in record["attempts"]] == ["unknown", "redriven", "delivered"]
+    assert receiver.by_webhook_id() == {delivery_id: 2}
+
+
+def test_only_a_failed_or_unknown_delivery_can_be_redriven(api, key, sender, aws, receiver_with):
+    receiver = receiver_with()
+    delivery_id = queue_one(api, key, receiver.url())
+    run_sender(sender, aws.deployment.sqs_sources[0].queue_arn)
+
+    again = api.post(f"/v1/deliveries/{delivery_id}/redrive", key=key)
+    missing = api.post("/v1/deliveries/dlv_nope/redrive", key=key)
+
+    assert (again.status, again.json["code"]) == (409, "not_redrivable")
+    assert "is delivered" in again.json["error"]
+    assert (missing.status, missing.json["code"]) == (404, "delivery_not_found")
+    assert receiver.by_webhook_id() == {delivery_id: 1}
