@@ -13,7 +13,7 @@ TENANT ?= dev
 ROLE ?= admin
 STACK ?=
 
-.PHONY: dev test test-unit test-integration test-e2e lint format api-key build validate deploy bench clean
+.PHONY: dev test test-unit test-integration test-e2e lint format api-key redrive-ingest soak build validate deploy bench clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,15 @@ dev: $(STAMP) ## run the whole system locally (AWS emulator, API, authorizer, in
 api-key: $(STAMP) ## mint a key: make api-key TENANT=t ROLE=viewer|editor|admin [STACK=name]
 	@$(PY) -m local.api_key --tenant "$(TENANT)" --role "$(ROLE)" $(if $(STACK),--stack "$(STACK)")
 
+redrive-ingest: $(STAMP) ## feed monitoring events that failed every try back in [STACK=name]
+	@$(PY) -m local.redrive_ingest $(if $(STACK),--stack "$(STACK)")
+
 test: $(STAMP) ## unit, integration (moto) and e2e (local stack over HTTP)
 	$(PY) -m pytest tests
+
+soak: $(STAMP) ## the long reliability run: 1,000 deliveries under receiver and AWS faults (docs/RELIABILITY.md)
+	HERALD_SOAK_DELIVERIES=1000 HERALD_RELIABILITY_REPORT=bench/results/reliability-soak.json \
+	  $(PY) -m pytest tests/e2e/test_reliability.py -k faults_everywhere -s --timeout 1800
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit

@@ -25,6 +25,9 @@ class FunctionSpec:
     environment: Mapping[str, str]
     layer_dirs: tuple[Path, ...]
     log_group: str
+    # EventInvokeConfig: tries of an asynchronous invocation, and where one that failed them all goes.
+    async_attempts: int = 3
+    on_failure_queue_url: str | None = None
 
 
 @dataclass(frozen=True)

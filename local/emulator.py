@@ -1,4 +1,7 @@
-"""The AWS emulator: moto_server as a child process on 127.0.0.1:HERALD_AWS_PORT."""
+"""The AWS emulator: moto_server as a child process on 127.0.0.1:HERALD_AWS_PORT.
+
+It runs as local.moto_server, which makes DynamoDB's conditional writes atomic, as they are in AWS.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +60,8 @@ class Emulator:
         self._log = self._log_path.open("ab") if self._log_path else None
         output = self._log if self._log is not None else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
+            [sys.executable, "-m", "local.moto_server", "-H", HOST, "-p", str(self.port)],
+            cwd=Path(__file__).resolve().parents[1],
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=output,

@@ -7,9 +7,10 @@ throttling and outages. (A response lost after the service applied the write is 
 
 In-process: `FaultInjector({"dynamodb": 0.2}).attach(client)`. In the local stack's emulated Lambdas:
 `HERALD_LOCAL_FAULTS="dynamodb=0.2,sqs.ChangeMessageVisibility=0.5,seed=7"` attaches one injector to
-every client the function creates (see local.worker). Keys are a service (`dynamodb`) or a service and
-operation (`sqs.SendMessageBatch`); the more specific one wins. Injected faults are counted by
-operation and, with HERALD_LOCAL_FAULTS_LOG=path, appended there as JSON lines for the test to read.
+every client the function creates (see local.worker); `limit=N` stops it after N faults per process.
+Keys are a service (`dynamodb`) or a service and operation (`sqs.SendMessageBatch`); the more specific
+one wins. Injected faults are counted by operation and, with HERALD_LOCAL_FAULTS_LOG=path, appended
+there as JSON lines for the test to read.
 """
 
 from __future__ import annotations
@@ -73,34 +74,34 @@ class FaultInjector:
         )
 
 
-def parse(spec: str) -> tuple[dict[str, float], int | None]:
-    """`"dynamodb=0.2,sqs.SendMessageBatch=1,seed=7"` → ({...}, 7). Raises ValueError for a bad entry."""
+def parse(spec: str) -> tuple[dict[str, float], int | None, int | None]:
+    """`"dynamodb=0.2,sqs.SendMessageBatch=1,seed=7,limit=3"` → ({...}, 7, 3). Raises ValueError."""
     shares: dict[str, float] = {}
-    seed: int | None = None
+    options: dict[str, int] = {}
     for part in (p.strip() for p in spec.split(",")):
         if not part:
             continue
         name, sep, value = part.partition("=")
         if not sep:
             raise ValueError(f"HERALD_LOCAL_FAULTS: '{part}' is not name=value")
-        if name.strip() == "seed":
-            seed = int(value)
+        if name.strip() in ("seed", "limit"):
+            options[name.strip()] = int(value)
             continue
         share = float(value)
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"HERALD_LOCAL_FAULTS: the share for {name} must be between 0 and 1")
         shares[name.strip()] = share
-    return shares, seed
+    return shares, options.get("seed"), options.get("limit")
 
 
 def install(spec: str, log: str = "") -> FaultInjector | None:
     """Attach one injector to every botocore client created from now on in this process."""
-    shares, seed = parse(spec)
+    shares, seed, limit = parse(spec)
     if not shares:
         return None
     import botocore.session
 
-    injector = FaultInjector(shares, seed=seed, log=Path(log) if log else None)
+    injector = FaultInjector(shares, seed=seed, limit=limit, log=Path(log) if log else None)
     create_client = botocore.session.Session.create_client
 
     def create_client_with_faults(self: Any, *args: Any, **kwargs: Any) -> Any:

@@ -3,7 +3,9 @@
 - SQS event source mapping: batches up to BatchSize within MaximumBatchingWindowInSeconds, deletes
   what succeeded, leaves the rest for the visibility timeout (and the queue's redrive policy).
 - SNS and EventBridge push to Lambda asynchronously; locally each pushes to an internal queue, and
-  each message is one invocation, retried twice on error (Lambda's async default) and then dropped.
+  each message is one invocation, tried as often as the function's EventInvokeConfig says (Lambda's
+  default: three times) and then sent to its on-failure destination in Lambda's record format, or
+  dropped (with a warning) when it has none.
 
 Every receive waits at most a second, so a stop request is seen within about that.
 """
@@ -27,8 +29,7 @@ from local.deployment import RuleSource, SnsSource, SqsSource
 log = logging.getLogger("local.pollers")
 _WAIT_SECONDS = 1
 _SQS_MAX_MESSAGES = 10
-# Lambda retries a failed asynchronous invocation twice; locally after 1 s and 2 s instead of 1 and 2 min.
-ASYNC_ATTEMPTS = 3
+# Lambda retries a failed asynchronous invocation after about 1 and 2 minutes; locally after 1 s and 2 s.
 _ERROR_PAUSE_SECONDS = 0.5
 
 
@@ -129,19 +130,32 @@ class PushPoller(_Poller):
         self.to_event = to_event
 
     def poll_once(self) -> None:
+        spec = self.pool.spec
         for message in self._receive(_SQS_MAX_MESSAGES, _WAIT_SECONDS):
             if self.stop_event.is_set():
                 return
-            outcome = self.pool.invoke(self.to_event(message["Body"]))
+            event = self.to_event(message["Body"])
+            outcome = self.pool.invoke(event)
             attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-            if outcome.ok or attempt >= ASYNC_ATTEMPTS:
+            if outcome.ok or attempt >= spec.async_attempts:
                 if not outcome.ok:
-                    log.warning("%s: dropped an event after %d failed attempts", self.name, attempt)
+                    self._failed(event, outcome.error or {}, attempt)
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
             else:
                 self.sqs.change_message_visibility(
                     QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=attempt
                 )
+
+    def _failed(self, event: Any, error: dict[str, Any], attempts: int) -> None:
+        destination = self.pool.spec.on_failure_queue_url
+        if destination is None:
+            log.warning(
+                "%s: dropped an event after %d failed attempts (no on-failure destination)", self.name, attempts
+            )
+            return
+        record = records.async_failure(event, error, self.pool.spec.arn, attempts)
+        self.sqs.send_message(QueueUrl=destination, MessageBody=json.dumps(record))
+        log.warning("%s: an event failed %d attempts; sent to the on-failure destination", self.name, attempts)
 
 
 def sns_poller(source: SnsSource, sqs: Any, pool: FunctionPool, stop: threading.Event) -> PushPoller:

@@ -18,6 +18,7 @@ from local.template import Physical, Template, TemplateError
 _HANDLERS: dict[str, Callable[[Aws, Deployment, str, dict[str, Any]], Physical]] = {
     "AWS::DynamoDB::Table": resources.table,
     "AWS::SQS::Queue": resources.queue,
+    "AWS::SQS::QueuePolicy": resources.queue_policy,
     "AWS::SNS::Topic": resources.topic,
     "AWS::KMS::Key": resources.key,
     "AWS::KMS::Alias": resources.alias,

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from local.constants import ACCOUNT_ID, REGION
@@ -126,3 +128,20 @@ def eventbridge_event(body: str | Mapping[str, Any], account: str = ACCOUNT_ID, 
     ordered = {key: event[key] for key in _EVENTBRIDGE_KEYS if key in event}
     ordered.update({key: value for key, value in event.items() if key not in ordered})
     return ordered
+
+
+def async_failure(event: Any, error: Mapping[str, Any], function_arn: str, attempts: int) -> dict[str, Any]:
+    """What Lambda sends an on-failure destination for an asynchronous invocation that failed every try."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function_arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": dict(error),
+    }

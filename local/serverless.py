@@ -73,7 +73,7 @@ def api(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]
 _FUNCTION_KNOWN = {
     "CodeUri", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "Layers", "Events", "Architectures",
     "Tracing", "Description", "Policies", "FunctionName", "Role", "ReservedConcurrentExecutions", "Tags",
-    "LoggingConfig", "EphemeralStorage",
+    "LoggingConfig", "EphemeralStorage", "EventInvokeConfig",
 }  # fmt: skip
 
 
@@ -106,11 +106,27 @@ def function(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str,
         environment=environment,
         layer_dirs=tuple(layer_dirs),
         log_group=f"/aws/lambda/{name}",
+        **_invoke_config(aws, logical_id, props.get("EventInvokeConfig") or {}),
     )
     deployment.functions[logical_id] = spec
     for event_name, event in (props.get("Events") or {}).items():
         _event_source(aws, deployment, spec, event_name, event)
     return Physical(ref=name, attributes={"Arn": spec.arn})
+
+
+def _invoke_config(aws: Aws, logical_id: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    """EventInvokeConfig: retries of asynchronous invocations and an SQS on-failure destination."""
+    where = f"{logical_id}.EventInvokeConfig"
+    unexpected(where, config, {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"})
+    unexpected(f"{where}.DestinationConfig", config.get("DestinationConfig") or {}, {"OnFailure"})
+    found: dict[str, Any] = {"async_attempts": int(config.get("MaximumRetryAttempts", 2)) + 1}
+    on_failure = (config.get("DestinationConfig") or {}).get("OnFailure")
+    if on_failure:
+        if on_failure.get("Type") != "SQS":
+            raise TemplateError(f"{where}: only an SQS on-failure destination is emulated")
+        name = str(on_failure["Destination"]).rsplit(":", 1)[-1]
+        found["on_failure_queue_url"] = aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+    return found
 
 
 # ---- event sources
@@ -146,10 +162,10 @@ def _event_source(aws: Aws, deployment: Deployment, spec: FunctionSpec, name: st
             )
         )
     elif kind == "SNS":
-        unexpected(where, props, {"Topic", "FilterPolicy", "FilterPolicyScope"})
+        unexpected(where, props, {"Topic", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy"})
         deployment.sns_sources.append(_sns_source(aws, deployment, spec, name, props))
     elif kind in ("EventBridgeRule", "CloudWatchEvent"):
-        unexpected(where, props, {"Pattern", "EventBusName", "RuleName", "State"})
+        unexpected(where, props, {"Pattern", "EventBusName", "RuleName", "State", "RetryPolicy", "DeadLetterConfig"})
         deployment.rule_sources.append(_rule_source(aws, deployment, spec, name, props))
     else:
         raise TemplateError(f"{where}: event type {kind} is not emulated by the local stack")
@@ -169,6 +185,10 @@ def _sns_source(aws: Aws, deployment: Deployment, spec: FunctionSpec, name: str,
         attributes["FilterPolicy"] = attribute_text(props["FilterPolicy"])
     if "FilterPolicyScope" in props:
         attributes["FilterPolicyScope"] = str(props["FilterPolicyScope"])
+    if "RedrivePolicy" in props:
+        # Recorded on the subscription; locally SNS delivers to an SQS inbox, which never refuses, so
+        # this redrive never fires here (the function's own failures go to its on-failure destination).
+        attributes["RedrivePolicy"] = attribute_text(props["RedrivePolicy"])
     subscription = aws.client("sns").subscribe(
         TopicArn=str(props["Topic"]),
         Protocol="sqs",
@@ -196,11 +216,14 @@ def _rule_source(aws: Aws, deployment: Deployment, spec: FunctionSpec, name: str
         State=str(props.get("State", "ENABLED")),
         EventBusName=bus,
     )["RuleArn"]
-    events.put_targets(
-        Rule=rule_name,
-        EventBusName=bus,
-        Targets=[{"Id": spec.logical_id[:64], "Arn": inbox.attributes["Arn"]}],
-    )
+    target: dict[str, Any] = {"Id": spec.logical_id[:64], "Arn": inbox.attributes["Arn"]}
+    # Recorded on the target; locally the target is an SQS inbox, which never refuses, so neither fires
+    # here (the function's own failures go to its on-failure destination).
+    if "RetryPolicy" in props:
+        target["RetryPolicy"] = dict(props["RetryPolicy"])
+    if "DeadLetterConfig" in props:
+        target["DeadLetterConfig"] = {"Arn": str(props["DeadLetterConfig"]["Arn"])}
+    events.put_targets(Rule=rule_name, EventBusName=bus, Targets=[target])
     return RuleSource(
         function=spec.logical_id, event=name, rule_name=rule_name, rule_arn=rule_arn, event_bus=bus, queue_url=inbox.ref
     )

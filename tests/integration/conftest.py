@@ -88,3 +88,27 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAws]:
         _reset_herald()
         yield LocalAws(deployment=deployment, env=environment)
     _reset_herald()
+
+
+@pytest.fixture
+def api(aws: LocalAws) -> Any:
+    """The API function behind the emulated gateway and authorizer (tests/support/api.py)."""
+    from tests.support.api import ApiClient
+
+    return ApiClient()
+
+
+@pytest.fixture
+def key(aws: LocalAws) -> str:
+    """An editor key of tenant `acme`."""
+    from herald.auth import service as auth
+
+    return str(auth.create_api_key("acme", "editor", "tests").key)
+
+
+@pytest.fixture
+def ingest(aws: LocalAws) -> Any:
+    """The ingest function's module (functions/ingest/app.py)."""
+    from tests.support.api import load_handler
+
+    return load_handler("ingest")

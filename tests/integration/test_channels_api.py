@@ -7,16 +7,10 @@ import copy
 import pytest
 
 from herald.auth import service as auth
-from tests.support.api import ApiClient
 from tests.support.samples import KINDS, REQUIRED, SAMPLES
 from tests.support.seeds import ALL_BODIES, EXPECTED_KIND
 
 PLACEHOLDER = "••••••••"
-
-
-@pytest.fixture
-def api(aws):
-    return ApiClient()
 
 
 @pytest.fixture

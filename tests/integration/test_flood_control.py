@@ -7,23 +7,9 @@ that failed or reached nobody holds nothing back.
 
 from __future__ import annotations
 
-import pytest
-
 from herald import aws
-from herald.auth import service as auth
 from local.faults import FaultInjector
 from tests.integration.test_routing import MONITOR, channel, rule
-from tests.support.api import ApiClient
-
-
-@pytest.fixture
-def api(aws):
-    return ApiClient()
-
-
-@pytest.fixture
-def key(aws):
-    return auth.create_api_key("acme", "editor", "flood").key
 
 
 def down(severity: str, minute: int, **extra):

@@ -11,7 +11,7 @@ import pytest
 from herald.auth import service as auth
 from herald.delivery import repository as deliveries
 from herald.settings import get_settings
-from tests.support.api import ApiClient, LambdaContext, load_handler
+from tests.support.api import LambdaContext
 from tests.support.samples import SAMPLES
 
 MONITOR = {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"}
@@ -20,21 +20,6 @@ DOWN = {
     "monitor": MONITOR,
     "details": {"statusCode": 503, "error": "Service Unavailable", "region": "eu-west"},
 }
-
-
-@pytest.fixture
-def api(aws):
-    return ApiClient()
-
-
-@pytest.fixture
-def key(aws):
-    return auth.create_api_key("acme", "editor", "ingest").key
-
-
-@pytest.fixture
-def ingest(aws):
-    return load_handler("ingest")
 
 
 def channel(api, key, kind="webhook", **extra):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import socket
 import struct
 import subprocess
@@ -53,9 +54,21 @@ class Behaviour(StrEnum):
     MOVED = "301"
     FOUND = "302"
     TEMPORARY = "307"
+    CHAOS = "chaos"  # 200, except a random share of requests: 500, 429, reset, hang-up, too slow, 5 MB
+
+
+CHAOS_FAULTS = ("500", "429", "reset", "hangup", "slow", "big")
 
 
 REDIRECTS = {Behaviour.MOVED: 301, Behaviour.FOUND: 302, Behaviour.TEMPORARY: 307}
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What the receiver did with one request, once it had done it."""
+
+    webhook_id: str
+    outcome: str  # "200" (a complete 2xx was written), or one of CHAOS_FAULTS
 
 
 @dataclass(frozen=True)
@@ -107,10 +120,34 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         behaviour = receiver.behaviour
-        if receiver.fail_on is None or number in receiver.fail_on:
+        if behaviour is Behaviour.CHAOS:
+            self._chaos(receiver)
+        elif receiver.fail_on is None or number in receiver.fail_on:
             self._misbehave(behaviour)
         else:
             self._reply(200, OK_BODY)
+
+    def _chaos(self, receiver: ZooReceiver) -> None:
+        fault = receiver.draw_fault()
+        webhook_id = self.headers.get("webhook-id", "")
+        if fault is not None:
+            receiver.answered(Answered(webhook_id, fault))  # noted first: the answer may never get out
+        if fault == "500":
+            self._reply(500, b'{"error":"internal"}')
+        elif fault == "429":
+            self._reply(429, b'{"error":"slow down"}', {"Retry-After": "1"})
+        elif fault == "reset":
+            self._misbehave(Behaviour.RESET)
+        elif fault == "hangup":
+            self._misbehave(Behaviour.HANGUP)
+        elif fault == "slow":
+            receiver.stopping.wait(receiver.slow_seconds)  # past Herald's deadline: it has gone by then
+            self._reply(503, b'{"error":"too late"}')
+        else:
+            body = b"x" * BIG_BYTES if fault == "big" else OK_BODY
+            self._reply(200, body)
+            self.wfile.flush()
+            receiver.answered(Answered(webhook_id, "200"))  # only once the whole 2xx was written
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_ANY  # noqa: N815 - http.server's names
 
@@ -198,6 +235,10 @@ class ZooReceiver:
         self.behaviour = Behaviour(behaviour)
         self.fail_on = fail_on
         self.on_arrival = on_arrival  # runs before the answer: e.g. to fail Herald's next AWS call
+        self.fault_share = 0.0  # CHAOS: the share of requests that get one of CHAOS_FAULTS
+        self.slow_seconds = 3.0  # CHAOS "slow": longer than the deadline of the stack under test
+        self.answers: list[Answered] = []
+        self._chaos = random.Random()
         self.redirect_to = redirect_to or "http://127.0.0.1:9/elsewhere"
         self.arrivals: list[Arrival] = []
         self.connections = 0
@@ -224,6 +265,22 @@ class ZooReceiver:
             time.sleep(0.05)
         assert len(self.arrivals) >= count, f"{count} requests expected within {timeout} s, {len(self.arrivals)} came"
         return self.arrivals[:count]
+
+    def chaos(self, share: float, seed: int, slow_seconds: float) -> ZooReceiver:
+        """CHAOS: fail `share` of the requests at random (repeatably, by `seed`)."""
+        self.fault_share, self.slow_seconds = share, slow_seconds
+        self._chaos.seed(seed)
+        return self
+
+    def draw_fault(self) -> str | None:
+        with self._lock:
+            if self._chaos.random() >= self.fault_share:
+                return None
+            return self._chaos.choice(CHAOS_FAULTS)
+
+    def answered(self, answer: Answered) -> None:
+        with self._lock:
+            self.answers.append(answer)
 
     def _connected(self) -> int:
         with self._lock:

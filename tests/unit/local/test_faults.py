@@ -11,11 +11,12 @@ from local.faults import FaultInjector, parse
 
 
 def test_a_spec_names_services_operations_and_a_seed():
-    assert parse("dynamodb=0.2, sqs.SendMessageBatch=1,seed=7") == (
+    assert parse("dynamodb=0.2, sqs.SendMessageBatch=1,seed=7,limit=3") == (
         {"dynamodb": 0.2, "sqs.SendMessageBatch": 1.0},
         7,
+        3,
     )
-    assert parse("") == ({}, None)
+    assert parse("") == ({}, None, None)
 
 
 @pytest.mark.parametrize("spec", ["dynamodb", "dynamodb=2", "dynamodb=-0.1", "seed=x"])

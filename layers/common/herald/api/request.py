@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from herald import idempotency
 from herald.auth.models import Principal
 from herald.auth.roles import Role
 from herald.errors import Forbidden, InvalidRequest, PayloadTooLarge, Unauthorized
@@ -76,3 +77,10 @@ def boolean(name: str, raw: str | None) -> bool | None:
     if raw.lower() in ("true", "false"):
         return raw.lower() == "true"
     raise InvalidRequest(f"{name} must be true or false.", code="invalid_query")
+
+
+def idempotency_key(router: BaseRouter) -> str | None:
+    """The `Idempotency-Key` header (any case), checked. Raises InvalidRequest naming the header."""
+    headers = router.current_event.headers or {}
+    value = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
+    return None if value is None else idempotency.check_key(value)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from herald import idempotency
 from herald.adapters import registry
 from herald.adapters.validation import field_errors
 from herald.channels import repository as channel_repository
@@ -66,11 +67,18 @@ def test_email(tenant_id: str, body: Any) -> tuple[bool, dict[str, Any]]:
     return _test_result(outcome, f"Test email sent to {request.email}")
 
 
-def send_notification(tenant_id: str, body: Any, *, wait: bool) -> tuple[int, dict[str, Any]]:
-    """Queue (or, with wait, deliver now) one notification to 1-20 channels.
+def send_notification(tenant_id: str, body: Any, *, wait: bool, key: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Queue (or, with wait, deliver now) one notification to 1-20 channels, once per idempotency `key`.
 
-    A malformed body is a 422 before any lookup; an unknown channel id is a 404 for the whole request.
+    A malformed body is a 422 before any lookup; an unknown channel id is a 404 for the whole request;
+    a key used before with another body is a Conflict.
     """
+    payload = {"body": body, "wait": wait}
+    status, answer = idempotency.once(tenant_id, "notifications", key, payload, lambda: _send(tenant_id, body, wait))
+    return status, answer
+
+
+def _send(tenant_id: str, body: Any, wait: bool) -> tuple[int, dict[str, Any]]:
     if isinstance(body, dict) and "providerIds" in body and "channelIds" not in body:
         body = {**body, "channelIds": body.pop("providerIds")}
     try:

@@ -18,6 +18,8 @@ class MonitoringEvent(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
     tenant_id: str | None = Field(None, max_length=128)
+    # The sender's own id for the event: a repeat with the same id within 24 h is ingested once.
+    id: str | None = Field(None, min_length=1, max_length=255)
     type: str = Field(description="type")
     occurred_at: datetime = Field(default_factory=utcnow)
     severity: Severity | None = None

@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
 
+from herald import idempotency
 from herald.adapters.validation import field_errors
 from herald.auth import repository as tenants
 from herald.channels import repository as channel_repository
@@ -67,9 +68,12 @@ def ingest_raw_messages(messages: Iterable[tuple[str, Any]], source: str) -> dic
                 raise ValidationFailed([], "The event has no tenantId.")
             if not tenants.tenant_exists(event.tenant_id):
                 raise TenantNotFound(event.tenant_id)
-            ingest_event(event.tenant_id, event, strict_channels=False)
+            # SNS and EventBridge deliver at least once, and a failed batch is retried whole.
+            ingest_once(event.tenant_id, event, event.id or message_id or None, raw, strict_channels=False)
             accepted += 1
         except HeraldError as exc:
+            if exc.code == "idempotency_in_progress":
+                raise  # the first try may still finish, or have died: this invocation is tried again later
             rejected += 1
             _count("EventRejected", source)
             logger.warning(
@@ -96,6 +100,15 @@ def select_channel_ids(tenant_id: str, event: MonitoringEvent, severity: str) ->
         ):
             chosen.extend(rule.get("channelIds", []))
     return list(dict.fromkeys(chosen))
+
+
+def ingest_once(
+    tenant_id: str, event: MonitoringEvent, key: str | None, payload: Any, *, strict_channels: bool = True
+) -> dict[str, Any]:
+    """`ingest_event` once per idempotency `key` (24 h); a repeat gets the first answer. Raises Conflict."""
+    return idempotency.once(
+        tenant_id, "events", key, payload, lambda: ingest_event(tenant_id, event, strict_channels=strict_channels)
+    )
 
 
 def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: bool = True) -> dict[str, Any]:
@@ -164,7 +177,8 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
     delivery.store_and_enqueue(queued)
     if firing is not None and key is not None:
         # Only now that the deliveries are queued: a failed or unheard event holds nothing back.
-        lifecycle.arm(tenant_id, key, [str(d.channel_id) for d in queued], notification.severity, now)
+        channel_ids = [str(d.channel_id) for d in queued]
+        lifecycle.arm(tenant_id, key, firing, channel_ids=channel_ids, severity=notification.severity, now=now)
     _count("EventIngested", "all")
     entries = [
         {"channelId": d.channel_id, "kind": d.kind, "deliveryId": d.id, "status": d.status} for d in queued + logged

@@ -24,7 +24,6 @@ from herald import db
 FLOOD_WINDOW_SECONDS = 300
 STATE_TTL_SECONDS = 90 * 24 * 3600
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
-ARM_CHUNK = 100  # channels per update: DynamoDB allows 4 KB of update expression
 
 
 @dataclass(frozen=True)
@@ -85,27 +84,42 @@ def on_firing(tenant_id: str, dedup_key: str, occurred_at: float) -> Firing:
     )
 
 
-def arm(tenant_id: str, dedup_key: str, channel_ids: Iterable[str], severity: str, now: float | None = None) -> None:
-    """Note that these channels were just sent a firing for the key (call once their deliveries are queued)."""
+def arm(
+    tenant_id: str,
+    dedup_key: str,
+    firing: Firing,
+    *,
+    channel_ids: Iterable[str],
+    severity: str,
+    now: float,
+    window: int = FLOOD_WINDOW_SECONDS,
+) -> None:
+    """Note that these channels were just sent a firing for the key (call once their deliveries are queued).
+
+    One write, whatever the fan-out: the map as `on_firing` read it, without entries older than the
+    window, plus these channels. A concurrent event's entries may be overwritten; that can only let a
+    later repeat through, never hold back a new alert.
+    """
     channels = list(dict.fromkeys(channel_ids))
     if not channels:
         return
-    entry = {"at": Decimal(str(round(now if now is not None else time.time(), 3))), "severity": severity}
-    for start in range(0, len(channels), ARM_CHUNK):
-        names = {f"#c{i}": channel for i, channel in enumerate(channels[start : start + ARM_CHUNK])}
-        try:
-            db.table().update_item(
-                Key=_key(tenant_id, dedup_key),
-                UpdateExpression="SET " + ", ".join(f"notified.{name} = :entry" for name in names),
-                # on_firing made the map; a recovery since removed it, and then there is nothing to hold back.
-                ConditionExpression=Attr("notified").exists(),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={":entry": entry},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return
+    entry = {"at": Decimal(str(round(now, 3))), "severity": severity}
+    kept = {
+        channel: {"at": Decimal(str(round(last.at, 3))), "severity": last.severity}
+        for channel, last in firing.notified.items()
+        if now - last.at < window
+    }
+    try:
+        db.table().update_item(
+            Key=_key(tenant_id, dedup_key),
+            UpdateExpression="SET notified = :notified",
+            # on_firing made the map; a recovery since removed it, and then there is nothing to hold back.
+            ConditionExpression=Attr("notified").exists(),
+            ExpressionAttributeValues={":notified": {**kept, **dict.fromkeys(channels, entry)}},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
 
 
 def on_resolved(tenant_id: str, dedup_key: str, occurred_at: float) -> Verdict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from herald.api.errors import json_response
-from herald.api.request import boolean, caller, json_body, limit, query
+from herald.api.request import boolean, caller, idempotency_key, json_body, limit, query
 from herald.auth.roles import Role
 from herald.delivery import usecases
 
@@ -32,7 +32,8 @@ def test_email():  # type: ignore[no-untyped-def]
 def send_notification():  # type: ignore[no-untyped-def]
     principal = caller(router, Role.editor)
     wait = boolean("wait", query(router, {"wait"}).get("wait")) or False
-    status, body = usecases.send_notification(principal.tenant_id, json_body(router), wait=wait)
+    key = idempotency_key(router)
+    status, body = usecases.send_notification(principal.tenant_id, json_body(router), wait=wait, key=key)
     return json_response(status, body)
 
 

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from herald.api.errors import json_response
-from herald.api.request import caller, json_body, limit, query
+from herald.api.request import caller, idempotency_key, json_body, limit, query
 from herald.auth.roles import Role
 from herald.routing import ingest, rules
 
@@ -16,8 +16,10 @@ router = Router()
 @router.post("/v1/events", summary="A monitoring event: routed by rules (or its channelIds) and queued")
 def post_event():  # type: ignore[no-untyped-def]
     principal = caller(router, Role.editor)
-    event = ingest.parse_event(json_body(router), tenant_id=principal.tenant_id)
-    return json_response(202, ingest.ingest_event(principal.tenant_id, event))
+    body = json_body(router)
+    event = ingest.parse_event(body, tenant_id=principal.tenant_id)
+    key = idempotency_key(router) or event.id
+    return json_response(202, ingest.ingest_once(principal.tenant_id, event, key, body))
 
 
 @router.get("/v1/rules", summary="List routing rules")
