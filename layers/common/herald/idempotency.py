@@ -40,9 +40,9 @@ _CONFIG = IdempotencyConfig(
 
 
 @cache
-def _store(tenant_id: str) -> DynamoDBPersistenceLayer:
+def _store(tenant_id: str, table_name: str) -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(
-        table_name=get_settings().table_name,
+        table_name=table_name,
         key_attr="pk",
         sort_key_attr="sk",
         static_pk_value=db.tenant_pk(tenant_id),
@@ -76,7 +76,9 @@ def once[T](tenant_id: str, scope: str, key: str | None, payload: Any, work: Cal
     if key is None:
         return work()
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=_store(tenant_id), config=_CONFIG)
+    store = _store(tenant_id, get_settings().table_name)
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=store, config=_CONFIG)
     def run(request: dict[str, Any]) -> T:
         return work()
 
