@@ -22,6 +22,10 @@ from local import template as template_module
 from local.aws import Aws
 from local.constants import DUMMY_CREDENTIALS, REGION
 from local.deployment import Deployment
+from local.moto_server import make_writes_atomic
+
+# DynamoDB's conditional writes are atomic in AWS; moto's are not across threads (see local.moto_server).
+make_writes_atomic()
 
 
 @cache

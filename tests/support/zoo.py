@@ -31,6 +31,8 @@ from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.serving import Serving
+
 BIG_BYTES = 5 * 1024 * 1024
 TRICKLE_CHUNKS = 20
 TRICKLE_PAUSE = 0.05  # 20 x 50 ms: a 1 s answer, well inside the 15 s deadline
@@ -221,7 +223,7 @@ def _handler_for(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
     return type(f"{behaviour.name.title()}Handler", (_Handler,), attributes)
 
 
-class ZooReceiver:
+class ZooReceiver(Serving):
     """Context manager: one behaviour on a free port of 127.0.0.1."""
 
     def __init__(
@@ -242,14 +244,8 @@ class ZooReceiver:
         self.redirect_to = redirect_to or "http://127.0.0.1:9/elsewhere"
         self.arrivals: list[Arrival] = []
         self.connections = 0
-        self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._server = _Server(self, _handler_for(self.behaviour))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        self._serve(_Server(self, _handler_for(self.behaviour)))
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -294,16 +290,6 @@ class ZooReceiver:
         if self.on_arrival is not None:
             self.on_arrival(arrival)
         return number
-
-    def __enter__(self) -> ZooReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 class HttpServerProgram:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.serving import Serving
+
 BIG_BODY_BYTES = 200 * 1024
 SLOW_LIMIT_SECONDS = 8.0  # a trickling reply never lasts longer than this, whatever the client does
 
@@ -124,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_ANY  # noqa: N815 - http.server names
 
 
-class Receiver:
+class Receiver(Serving):
     """Context manager: a threading HTTP/1.1 keep-alive server on 127.0.0.1, optionally TLS.
 
     One receiver of several: tests/support/zoo.py has the ones that close, reset, speak HTTP/1.0, ...
@@ -133,32 +135,16 @@ class Receiver:
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.tls = tls
         self.lock = threading.Lock()
-        self.stopping = threading.Event()
         self.requests: list[Seen] = []
         self.connections = 0
         self.status = 200
         self.body = b"ok"
         self.redirect_to = ""
-        self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        self._serve(_Server(self))
 
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{host}:{self.port}{path}"
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 def free_port() -> int:

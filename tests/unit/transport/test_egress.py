@@ -468,3 +468,44 @@ def test_a_rebinding_name_is_judged_by_its_answer_at_send_time():
     assert STRICT.resolve(target, resolver) == ["93.184.216.34"]
     with pytest.raises(ForbiddenTarget, match="private/internal"):
         STRICT.resolve(target, resolver)
+
+
+# ---- allow-list entries with a port (issue 15 fix 7)
+
+
+@pytest.mark.parametrize(
+    ("entry", "open_url", "closed_url"),
+    [
+        ("127.0.0.1:9000", "http://127.0.0.1:9000/hook", "http://127.0.0.1:9001/hook"),
+        ("[::1]:9000", "http://[::1]:9000/hook", "http://[::1]:22/"),
+        ("10.0.0.0/8:443", "https://10.1.2.3/hook", "https://10.1.2.3:8443/hook"),
+    ],
+)
+def test_an_allow_entry_with_a_port_opens_that_port_only(entry, open_url, closed_url):
+    policy = EgressPolicy([entry])
+
+    policy.check_url(open_url)
+    with pytest.raises(ForbiddenTarget):
+        policy.check_url(closed_url)
+
+
+def test_a_hostname_entry_with_a_port_trusts_its_addresses_on_that_port_only():
+    policy = EgressPolicy(["ntfy.internal.example:8080"])
+    resolver = lambda host, port: ["10.0.0.7"]  # noqa: E731
+
+    assert policy.resolve(policy.check_url("http://ntfy.internal.example:8080/t"), resolver) == ["10.0.0.7"]
+    with pytest.raises(ForbiddenTarget):
+        policy.resolve(policy.check_url("https://ntfy.internal.example:22/"), resolver)
+
+
+def test_an_allow_entry_without_a_port_opens_every_port():
+    policy = EgressPolicy(["127.0.0.1"])
+
+    for port in (22, 6379, 9000):
+        policy.check_url(f"http://127.0.0.1:{port}/")
+
+
+@pytest.mark.parametrize("entry", ["127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:http", "[::1]:x"])
+def test_a_bad_port_in_an_allow_entry_is_refused_naming_it(entry):
+    with pytest.raises(ValueError, match="invalid port"):
+        EgressPolicy([entry])

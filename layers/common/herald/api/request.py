@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from herald import idempotency
+from herald import idempotency, jsonin
 from herald.auth.models import Principal
 from herald.auth.roles import Role
 from herald.errors import Forbidden, InvalidRequest, PayloadTooLarge, Unauthorized
@@ -40,10 +39,7 @@ def json_body(router: BaseRouter) -> Any:
         raise PayloadTooLarge("The request body is larger than 64 KiB.")
     if not data.strip():
         raise InvalidRequest("The request needs a JSON body.", code="invalid_body")
-    try:
-        return json.loads(data)
-    except ValueError:
-        raise InvalidRequest("The body is not valid JSON.", code="invalid_json") from None
+    return jsonin.loads(data, "body")
 
 
 def json_object(router: BaseRouter) -> dict[str, Any]:

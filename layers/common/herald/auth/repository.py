@@ -79,6 +79,52 @@ def delete_key(tenant_id: str, key_id: str) -> bool:
     return db.delete_existing(db.tenant_pk(tenant_id), f"KEY#{key_id}")
 
 
+def all_keys(tenant_id: str) -> list[ApiKey]:
+    """Every key of the tenant (a tenant has few), read consistently."""
+    return [_key_item_to_model(item) for item in db.query_all(pk=db.tenant_pk(tenant_id), sk_prefix="KEY#")]
+
+
+def keys_version(tenant_id: str) -> int:
+    """The tenant's key-set version: deleting an admin key moves it on (optimistic concurrency)."""
+    item = db.table().get_item(Key={"pk": db.tenant_pk(tenant_id), "sk": "TENANT"}, ConsistentRead=True).get("Item")
+    return int((item or {}).get("keysVersion", 0))
+
+
+def delete_key_if_unchanged(tenant_id: str, key_id: str, version: int) -> bool:
+    """Delete the key and move the key-set version on, only if nobody did so since `version` was read.
+
+    False when another deletion came first (read again and decide again). Raises ClientError otherwise.
+    """
+    pk = db.tenant_pk(tenant_id)
+    client = db.table().meta.client
+    try:
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": db.table().name,
+                        "Key": {"pk": pk, "sk": f"KEY#{key_id}"},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": db.table().name,
+                        "Key": {"pk": pk, "sk": "TENANT"},
+                        "UpdateExpression": "SET keysVersion = :next",
+                        "ConditionExpression": "attribute_not_exists(keysVersion) OR keysVersion = :seen",
+                        "ExpressionAttributeValues": {":next": version + 1, ":seen": version},
+                    }
+                },
+            ]
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
 def touch_key(tenant_id: str, key_id: str) -> None:
     """Record use, at most once a minute per key (a conditional write; losing the race is fine)."""
     now = utcnow()

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from herald.auth import keys, repository
 from herald.auth.models import ApiKey, CreatedKey, Principal
 from herald.auth.roles import Role
-from herald.errors import ApiKeyNotFound, Unauthorized
+from herald.errors import ApiKeyNotFound, Conflict, Unauthorized
 from herald.ids import new_id
 from herald.settings import get_settings
 from herald.timeutil import iso
@@ -95,7 +95,24 @@ def list_api_keys(tenant_id: str, limit: int, token: str | None) -> tuple[list[A
     return repository.list_keys(tenant_id, limit, token)
 
 
+DELETE_TRIES = 5
+
+
 def delete_api_key(tenant_id: str, key_id: str) -> None:
-    """Revoke a key. Raises ApiKeyNotFound (also for another tenant's key)."""
-    if not repository.delete_key(tenant_id, key_id):
-        raise ApiKeyNotFound(key_id)
+    """Revoke a key. Raises ApiKeyNotFound (also for another tenant's key), and Conflict for the
+    tenant's last admin key: without one, nobody could mint keys or manage the tenant again."""
+    for _ in range(DELETE_TRIES):
+        version = repository.keys_version(tenant_id)
+        keys = repository.all_keys(tenant_id)
+        key = next((k for k in keys if k.id == key_id), None)
+        if key is None:
+            raise ApiKeyNotFound(key_id)
+        if key.role == Role.admin and sum(k.role == Role.admin for k in keys) <= 1:
+            raise Conflict(
+                "This is the tenant's last admin key; create another admin key before revoking it.",
+                code="last_admin_key",
+            )
+        # Two admins revoking each other at once: the version lets only one of them through.
+        if repository.delete_key_if_unchanged(tenant_id, key_id, version):
+            return
+    raise Conflict("Keys of this tenant are changing; try again.", code="keys_changing")

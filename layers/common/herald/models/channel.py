@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, field_validator
 
 from herald.models.config import ChannelConfig
+from herald.models.fields import DisplayName
 from herald.models.notification import normalize_event_type
 
 
@@ -24,7 +25,7 @@ class ChannelWrite(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=120)
+    name: DisplayName | None = None
     kind: str | None = None
     type: str | None = None
     enabled: StrictBool | None = None

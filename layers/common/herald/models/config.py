@@ -30,6 +30,8 @@ class ChannelConfig(BaseModel):
         extra="forbid",
         str_strip_whitespace=True,
         frozen=True,
+        # A config holds secrets: pydantic's error text must never quote what it was given.
+        hide_input_in_errors=True,
     )
 
     # Fields (Python names) that decide where messages go; changing one drops carried-over secrets.

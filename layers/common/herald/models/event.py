@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from herald.models.fields import DisplayName
 from herald.models.notification import Monitor, Severity, normalize_event_type
 from herald.timeutil import utcnow
 
@@ -94,7 +95,7 @@ class RuleMatch(BaseModel):
 class RuleWrite(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
-    name: str | None = Field(None, min_length=1, max_length=120)
+    name: DisplayName | None = None
     enabled: StrictBool | None = None
     match: RuleMatch | None = None
     channel_ids: list[str] | None = Field(None, max_length=100)

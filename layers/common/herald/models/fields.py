@@ -9,6 +9,7 @@ URL fields are checked by the egress policy passed in the validation context
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any
 
 import phonenumbers
@@ -79,3 +80,21 @@ ServerUrl = Annotated[str, AfterValidator(_url_checker("server URL")), Field(max
 
 PhoneNumber = Annotated[str, AfterValidator(_e164)]
 EmailAddress = Annotated[str, AfterValidator(_email), Field(max_length=254)]
+
+
+# Characters that make a name lie about itself: controls (NUL, escape, line breaks, ...) and the
+# bidirectional formatting marks that reorder what follows them ("Trojan Source").
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _display_name(value: str) -> str:
+    for char in value:
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            raise ValueError(
+                f"Name must not contain control or bidirectional-override characters (found U+{ord(char):04X})"
+            )
+    return value
+
+
+DisplayName = Annotated[str, AfterValidator(_display_name), Field(min_length=1, max_length=120)]
+"""A name a person reads (channel, rule, API key): no control or bidirectional-override characters."""

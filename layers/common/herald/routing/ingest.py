@@ -7,7 +7,6 @@ SendMessageBatch → arm flood control for the channels that were queued.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
 
-from herald import idempotency
+from herald import idempotency, jsonin
 from herald.adapters.validation import field_errors
 from herald.auth import repository as tenants
 from herald.channels import repository as channel_repository
@@ -35,10 +34,9 @@ from herald.timeutil import iso
 def parse_event(raw: Any, tenant_id: str | None = None) -> MonitoringEvent:
     """A monitoring event from a dict (or JSON text). Raises InvalidRequest / ValidationFailed."""
     if isinstance(raw, str | bytes):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise InvalidRequest("The event is not valid JSON.", code="invalid_json") from None
+        raw = jsonin.loads(raw, "event")
+    else:
+        jsonin.check_depth(raw, "event")
     if not isinstance(raw, dict):
         raise InvalidRequest("The event must be a JSON object.", code="invalid_body")
     if tenant_id is not None:

@@ -127,36 +127,41 @@ class EgressPolicy:
     """The outbound rules plus the operator's exceptions (`HERALD_EGRESS_ALLOW`).
 
     Allow-list entries are IPs and CIDRs (matched against the address connected to) or exact hostnames
-    (whose addresses are then trusted). Plain http is allowed to an allow-listed host, or to a name whose
-    every address turns out (at send time) to be allow-listed. The reserved names are refused even when
-    listed.
+    (whose addresses are then trusted), each optionally with a port: `127.0.0.1:9000`, `[::1]:9000`,
+    `10.0.0.0/8:443`, `ntfy.internal:8080`. An entry without a port opens every port of what it names.
+    Plain http is allowed to an allow-listed host, or to a name whose every address turns out (at send
+    time) to be allow-listed. The reserved names are refused even when listed.
     """
 
     def __init__(self, allow: Iterable[str] = ()) -> None:
-        """Raises ValueError for an entry that is neither an IP, a CIDR nor a hostname."""
-        networks: list[IPv4Network | IPv6Network] = []
-        hosts: set[str] = set()
+        """Raises ValueError for an entry that is neither an IP, a CIDR nor a hostname (with a port)."""
+        networks: list[tuple[IPv4Network | IPv6Network, int | None]] = []
+        hosts: set[tuple[str, int | None]] = set()
         for raw in allow:
             entry = raw.strip()
             if not entry:
                 continue
+            where, port = _allow_entry_port(entry)
             try:
-                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+                networks.append((ipaddress.ip_network(where.strip("[]"), strict=False), port))
                 continue
             except ValueError:
                 pass
             try:
-                name = _normalise_name(entry)
+                name = _normalise_name(where)
             except ForbiddenTarget:
                 name = ""
             if not name or _NUMERIC_PART.fullmatch(name.rsplit(".", 1)[-1]):
                 raise ValueError(f"HERALD_EGRESS_ALLOW entry is not an IP, CIDR or hostname: {entry!r}")
-            hosts.add(name)
+            hosts.add((name, port))
         self._networks = tuple(networks)
         self._hosts = frozenset(hosts)
 
     def __repr__(self) -> str:
-        entries = sorted(str(network) for network in self._networks) + sorted(self._hosts)
+        def shown(where: str, port: int | None) -> str:
+            return f"{where}:{port}" if port is not None else where
+
+        entries = sorted(shown(str(n), p) for n, p in self._networks) + sorted(shown(h, p) for h, p in self._hosts)
         return f"EgressPolicy(allow={entries!r})"
 
     def check_url(self, url: str) -> Target:
@@ -166,7 +171,7 @@ class EgressPolicy:
         if _is_reserved_name(target.host):
             raise ForbiddenTarget(f"Hostname '{parsed.given_host}' is not allowed")
         if target.ip is not None:
-            self.check_ip(target.ip)
+            self.check_ip(target.ip, port=target.port)
         if parsed.oddity:
             # The real host was judged above, so a disguised private address gets the plain answer; a
             # spelling that clients read differently is still refused.
@@ -175,13 +180,12 @@ class EgressPolicy:
             raise ForbiddenTarget(HTTPS_ONLY)
         return target
 
-    def check_ip(self, ip: str | IPv4Address | IPv6Address, host: str | None = None) -> None:
-        """Refuse an address that is not globally routable, unless the allow-list covers it or its host.
-
-        Raises ForbiddenTarget(reason).
+    def check_ip(self, ip: str | IPv4Address | IPv6Address, host: str | None = None, port: int | None = None) -> None:
+        """Refuse an address that is not globally routable, unless the allow-list covers it (or its host)
+        on `port`. Raises ForbiddenTarget(reason).
         """
         address = ip if isinstance(ip, IPv4Address | IPv6Address) else _parse_address(ip)
-        if self._allows(host, address):
+        if self._allows(host, address, port):
             return
         if is_forbidden_address(address):
             raise ForbiddenTarget(PRIVATE_RANGE)
@@ -205,28 +209,47 @@ class EgressPolicy:
         addresses: list[IPAddress] = []
         for answer in answers:
             address = _parse_address(str(answer))
-            self.check_ip(address, target.host)
+            self.check_ip(address, target.host, target.port)
             if address not in addresses:
                 addresses.append(address)
         if not addresses:
             raise UnresolvableHost()
-        if target.scheme != "https" and not all(self._allows(target.host, address) for address in addresses):
+        if target.scheme != "https" and not all(self._allows(target.host, a, target.port) for a in addresses):
             raise ForbiddenTarget(HTTPS_ONLY)
         return [str(address) for address in addresses]
 
     def _may_use_http(self, target: Target) -> bool:
         if target.ip is not None or not self._networks:
-            return self._allows(target.host, target.ip)
+            return self._allows(target.host, target.ip, target.port)
         # A name may lead into an allow-listed network; only its addresses, known at send time, can say.
         return True
 
-    def _allows(self, host: str | None, ip: str | IPAddress | None) -> bool:
-        if host is not None and host in self._hosts:
+    def _allows(self, host: str | None, ip: str | IPAddress | None, port: int | None = None) -> bool:
+        if host is not None and ((host, None) in self._hosts or (host, port) in self._hosts):
             return True
         if ip is None:
             return False
         address = ip if isinstance(ip, IPv4Address | IPv6Address) else _parse_address(ip)
-        return any(address.version == network.version and address in network for network in self._networks)
+        return any(
+            address.version == network.version and address in network and listed in (None, port)
+            for network, listed in self._networks
+        )
+
+
+def _allow_entry_port(entry: str) -> tuple[str, int | None]:
+    """`host:port`, `[v6]:port`, `cidr:port` → (where, port); a bare IPv6 address or CIDR has no port."""
+    if entry.startswith("["):
+        where, _, rest = entry[1:].partition("]")
+        port = rest.removeprefix(":") if rest.startswith(":") else None
+    elif entry.count(":") == 1:
+        where, port = entry.split(":")
+    else:
+        return entry, None
+    if port is None:
+        return where, None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"HERALD_EGRESS_ALLOW entry has an invalid port: {entry!r}")
+    return where, int(port)
 
 
 def policy_from_settings(settings: Settings) -> EgressPolicy:

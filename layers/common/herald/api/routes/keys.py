@@ -15,13 +15,14 @@ from herald.auth import service as auth
 from herald.auth.models import ApiKey
 from herald.auth.roles import Role
 from herald.errors import ValidationFailed
+from herald.models.fields import DisplayName
 
 router = Router()
 
 
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=120, description="Key name")
+    name: DisplayName = Field(description="Key name")
     role: Literal["viewer", "editor", "admin"] = Field(description="Role")
 
 
