@@ -202,4 +202,8 @@ def test_a_ciphertext_moved_to_another_item_does_not_decrypt(api, keys):
         UpdateExpression="SET config = :c",
         ExpressionAttributeValues={":c": stolen},
     )
-    assert api.get(f"/v1/channels/{second['id']}", key=keys["editor"]).status == 500
+    # (issue 15: shown with configError instead of failing the request; /test refuses it with 409)
+    shown = api.get(f"/v1/channels/{second['id']}", key=keys["editor"])
+    assert (shown.status, shown.json["config"]) == (200, None)
+    assert "cannot be decrypted" in shown.json["configError"]
+    assert api.post(f"/v1/channels/{second['id']}/test", key=keys["editor"]).status == 409

@@ -91,6 +91,13 @@ class Conflict(HeraldError):
     code = "conflict"
 
 
+class ConfigUnreadable(Conflict):
+    """A stored config that can no longer be decrypted or validated (a validator tightened since, a key
+    or context that no longer matches). The message names the problem, never a value."""
+
+    code = "config_unreadable"
+
+
 class ForbiddenTarget(HeraldError):
     """An outbound URL or address that the egress policy refuses (SSRF guard)."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
@@ -16,10 +17,18 @@ from herald.adapters.validation import field_errors
 from herald.channels import repository
 from herald.channels.repository import ChannelItem
 from herald.crypto import context_for, get_crypto
-from herald.errors import ChannelNotFound, FieldError, InvalidRequest, ValidationFailed
+from herald.errors import (
+    ChannelNotFound,
+    ConfigUnreadable,
+    DecryptionFailed,
+    FieldError,
+    InvalidRequest,
+    ValidationFailed,
+)
 from herald.ids import new_id
 from herald.models.channel import Channel, ChannelWrite
 from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
+from herald.observability import NAMESPACE, logger
 from herald.providers import service as providers
 from herald.secrets import canonical_keys, carry_secrets, merge_patch, refuse_carried_secrets_on_new_destination
 from herald.settings import get_settings
@@ -102,8 +111,41 @@ def _seal(tenant_id: str, channel_id: str, config: ChannelConfig) -> bytes:
 
 
 def _open(item: ChannelItem) -> ChannelConfig:
-    data = get_crypto().open_json(item.sealed_config, context_for(item.tenant_id, item.id))
-    return registry.get(item.kind).config_model.model_validate(data, context={"stored": True})
+    """The stored config, decrypted and validated. Raises ConfigUnreadable naming what is wrong."""
+    model = registry.get(item.kind).config_model
+    try:
+        data = get_crypto().open_json(item.sealed_config, context_for(item.tenant_id, item.id))
+        return model.model_validate(data, context={"stored": True})
+    except DecryptionFailed:
+        problem = "it cannot be decrypted"
+    except ValidationError as exc:
+        problem = "; ".join(f"{error.field}: {error.message}" for error in field_errors(exc, model, "config"))
+    raise ConfigUnreadable(
+        f"The stored config of channel {item.id} can no longer be read ({problem}). "
+        f"Replace it with PUT /v1/channels/{item.id} and the whole config."
+    )
+
+
+def _view_of(item: ChannelItem) -> dict[str, Any]:
+    """The channel's view; one whose config cannot be read shows `config: null` and `configError`."""
+    try:
+        return to_view(_domain(item, _open(item)))
+    except ConfigUnreadable as exc:
+        logger.warning("Channel config unreadable", extra={"channelId": item.id, "kind": item.kind})
+        with single_metric(name="ChannelConfigUnreadable", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as m:
+            m.add_dimension(name="kind", value=item.kind)
+        return {
+            "id": item.id,
+            "name": item.name,
+            "kind": item.kind,
+            "enabled": item.enabled,
+            "events": list(item.events) if item.events is not None else None,
+            "config": None,
+            "configError": exc.message,
+            "configSummary": item.summary,
+            "createdAt": item.created_at,
+            "updatedAt": item.updated_at,
+        }
 
 
 def _domain(item: ChannelItem, config: ChannelConfig) -> Channel:
@@ -206,7 +248,11 @@ def replace_config(channel: Channel, config: ChannelConfig) -> Channel:
 
 
 def get_channel(tenant_id: str, channel_id: str) -> dict[str, Any]:
-    return to_view(load_channel(tenant_id, channel_id))
+    """Raises ChannelNotFound. A config that cannot be read is shown as `configError`."""
+    item = repository.get(tenant_id, channel_id)
+    if item is None:
+        raise ChannelNotFound(channel_id)
+    return _view_of(item)
 
 
 def list_channels(
@@ -215,7 +261,8 @@ def list_channels(
     """A page of channels, newest first. `kind` may be an alias; it is normalised first."""
     normalised = _adapter(kind).kind if kind is not None else None
     items, next_token = repository.list_page(tenant_id, limit, token, normalised, enabled)
-    return {"data": [to_view(_domain(item, _open(item))) for item in items], "nextToken": next_token}
+    # One unreadable config must not break the list: it shows its configError, the rest as usual.
+    return {"data": [_view_of(item) for item in items], "nextToken": next_token}
 
 
 def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool) -> dict[str, Any]:
@@ -227,7 +274,13 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
     stored_item = repository.get(tenant_id, channel_id)
     if stored_item is None:
         raise ChannelNotFound(channel_id)
-    current = _domain(stored_item, _open(stored_item))
+    try:
+        current_config: ChannelConfig | None = _open(stored_item)
+    except ConfigUnreadable:
+        if not replace or write.config is None:
+            raise
+        current_config = None  # PUT replaces an unreadable config whole: nothing can be carried over
+    current = stored_item
     adapter = registry.get(current.kind)
     requested_kind = write.kind if write.kind is not None else write.type
     if requested_kind is not None and _adapter(requested_kind).kind != current.kind:
@@ -235,9 +288,9 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
     if replace and write.config is None:
         raise ValidationFailed([FieldError("config", "config is required")])
 
-    config = current.config
+    config = current_config
     if write.config is not None:
-        stored = current.config.reveal()
+        stored = current_config.reveal() if current_config is not None else {}
         incoming = canonical_keys(adapter.config_model, write.config)
         candidate = incoming if replace else merge_patch(stored, incoming)
         filled, carried = carry_secrets(candidate, stored, "config")
@@ -249,7 +302,10 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
                 if name in stored and name not in incoming
             ]
         config = _validate_config(adapter, tenant_id, filled)
-        refuse_carried_secrets_on_new_destination(current.config, config, carried)
+        if current_config is not None:
+            refuse_carried_secrets_on_new_destination(current_config, config, carried)
+    if config is None:  # unreachable: an unreadable config is only replaced by a PUT with a config
+        raise ConfigUnreadable(f"The stored config of channel {channel_id} can no longer be read.")
 
     def pick(value: Any, present: bool, keep: Any, default: Any) -> Any:
         if present:
@@ -268,7 +324,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
         enabled=enabled,
         events=events,
         # An unchanged config keeps its sealed blob: no KMS call, no second read.
-        sealed_config=stored_item.sealed_config if config is current.config else _seal(tenant_id, current.id, config),
+        sealed_config=stored_item.sealed_config if config is current_config else _seal(tenant_id, current.id, config),
         summary=config.summary(),
         created_at=current.created_at,
         updated_at=iso(),

@@ -21,7 +21,14 @@ from herald.adapters.base import DeliveryContext
 from herald.channels import service as channels
 from herald.delivery import queue, repository, retry
 from herald.delivery.repository import AttemptAbandoned, ClaimRefused
-from herald.errors import ChannelNotFound, Conflict, DeliveryError, DeliveryNotFound, ValidationFailed
+from herald.errors import (
+    ChannelNotFound,
+    ConfigUnreadable,
+    Conflict,
+    DeliveryError,
+    DeliveryNotFound,
+    ValidationFailed,
+)
 from herald.ids import new_id
 from herald.models.config import ChannelConfig
 from herald.models.delivery import FINAL, REDRIVABLE, Attempt, Delivery, QueueMessage
@@ -161,7 +168,7 @@ def attempt(
         receipt: Receipt = adapter.send(notification, config, _context(settings, delivery.id, number))
     except ChannelNotFound:
         return record("failed", code="channel_deleted", error="The channel was deleted before this delivery was sent.")
-    except ValidationFailed as exc:
+    except (ValidationFailed, ConfigUnreadable) as exc:
         return record("failed", code="invalid_channel", error=exc.message)
     except DeliveryError as exc:
         return record.failure(
