@@ -134,18 +134,7 @@ def _view_of(item: ChannelItem) -> dict[str, Any]:
         logger.warning("Channel config unreadable", extra={"channelId": item.id, "kind": item.kind})
         with single_metric(name="ChannelConfigUnreadable", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as m:
             m.add_dimension(name="kind", value=item.kind)
-        return {
-            "id": item.id,
-            "name": item.name,
-            "kind": item.kind,
-            "enabled": item.enabled,
-            "events": list(item.events) if item.events is not None else None,
-            "config": None,
-            "configError": exc.message,
-            "configSummary": item.summary,
-            "createdAt": item.created_at,
-            "updatedAt": item.updated_at,
-        }
+        return {**_view(item, None), "configError": exc.message}
 
 
 def _domain(item: ChannelItem, config: ChannelConfig) -> Channel:
@@ -166,16 +155,20 @@ def _domain(item: ChannelItem, config: ChannelConfig) -> Channel:
 
 def to_view(channel: Channel) -> dict[str, Any]:
     """The API's view of a channel: camelCase, every secret replaced by the placeholder."""
+    return _view(channel, channel.config.redacted())
+
+
+def _view(source: Channel | ChannelItem, config: dict[str, Any] | None) -> dict[str, Any]:
     return {
-        "id": channel.id,
-        "name": channel.name,
-        "kind": channel.kind,
-        "enabled": channel.enabled,
-        "events": list(channel.events) if channel.events is not None else None,
-        "config": channel.config.redacted(),
-        "configSummary": channel.summary,
-        "createdAt": channel.created_at,
-        "updatedAt": channel.updated_at,
+        "id": source.id,
+        "name": source.name,
+        "kind": source.kind,
+        "enabled": source.enabled,
+        "events": list(source.events) if source.events is not None else None,
+        "config": config,
+        "configSummary": source.summary,
+        "createdAt": source.created_at,
+        "updatedAt": source.updated_at,
     }
 
 
