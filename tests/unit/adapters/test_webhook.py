@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,10 @@ def down() -> Notification:
 
 def hmac_b64(key: bytes, data: bytes) -> str:
     return base64.b64encode(hmac.new(key, data, hashlib.sha256).digest()).decode()
+
+
+def hmac_hex(key: bytes, data: bytes) -> str:
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -129,7 +134,7 @@ def test_standard_webhooks_test_vector() -> None:
         ("shared-hmac-secret", b"shared-hmac-secret"),  # not whsec_: the UTF-8 bytes (the Kaireon seed)
     ],
 )
-def test_given_a_secret_when_built_then_both_signatures_verify_over_the_exact_bytes_sent(
+def test_given_a_secret_when_built_then_every_signature_verifies_over_the_exact_bytes_sent(
     secret: str, key: bytes
 ) -> None:
     request = ADAPTER.build_request(down(), config(secret=secret), ctx(delivery_id="dlv_sig1"))
@@ -140,7 +145,21 @@ def test_given_a_secret_when_built_then_both_signatures_verify_over_the_exact_by
     assert timestamp == str(int(NOW.timestamp())) == "1778833807"
     signed = f"dlv_sig1.{timestamp}.".encode() + request.body
     assert headers["webhook-signature"] == "v1," + hmac_b64(key, signed)
-    assert headers["X-Herald-Signature"] == "sha256=" + hmac.new(key, request.body, hashlib.sha256).hexdigest()
+    assert headers["X-Herald-Signature"] == "sha256=" + hmac_hex(key, request.body)
+    timed = hmac_hex(key, f"{timestamp}.".encode() + request.body)
+    assert headers["X-Herald-Signature-256"] == f"t={timestamp},v1={timed}"
+
+
+def test_the_timestamped_signature_header_is_t_then_v1_and_t_is_the_webhook_timestamp() -> None:
+    headers = dict(ADAPTER.build_request(down(), config(secret="s3cr3t"), ctx()).headers)
+
+    found = re.fullmatch(r"t=([0-9]+),v1=([0-9a-f]{64})", headers["X-Herald-Signature-256"])
+
+    assert found is not None, headers["X-Herald-Signature-256"]
+    assert found[1] == headers["webhook-timestamp"]
+    # The body-only form is unchanged for the receivers that already check it.
+    assert re.fullmatch(r"sha256=[0-9a-f]{64}", headers["X-Herald-Signature"])
+    assert found[2] != headers["X-Herald-Signature"].removeprefix("sha256=")
 
 
 def test_given_a_retry_then_webhook_id_stays_and_timestamp_and_signature_follow_the_attempt() -> None:
@@ -152,12 +171,15 @@ def test_given_a_retry_then_webhook_id_stays_and_timestamp_and_signature_follow_
     assert int(retry.headers["webhook-timestamp"]) - int(first.headers["webhook-timestamp"]) == 600
     assert retry.json_body()["attempt"] == 2
     assert first.headers["webhook-signature"] != retry.headers["webhook-signature"]
+    assert retry.headers["X-Herald-Signature-256"].startswith(f"t={retry.headers['webhook-timestamp']},v1=")
+    assert first.headers["X-Herald-Signature-256"] != retry.headers["X-Herald-Signature-256"]
 
 
 def test_without_a_secret_no_signature_headers_are_sent() -> None:
     headers = {name.lower() for name in ADAPTER.build_request(down(), config(), ctx()).headers}
 
-    assert not headers & {"webhook-id", "webhook-timestamp", "webhook-signature", "x-herald-signature"}
+    signing = {"webhook-id", "webhook-timestamp", "webhook-signature", "x-herald-signature", "x-herald-signature-256"}
+    assert not headers & signing
 
 
 # --- the answer -------------------------------------------------------------------------------------------
@@ -243,6 +265,7 @@ def test_missing_url_reads_like_the_pixomonitor_seed() -> None:
         ({"url": URL, "headers": {"Connection": "close"}}, "config.headers", "cannot be configured"),
         ({"url": URL, "headers": {"webhook-signature": "v1,forged"}}, "config.headers", "cannot be configured"),
         ({"url": URL, "headers": {"X-Herald-Signature": "x"}}, "config.headers", "cannot be configured"),
+        ({"url": URL, "headers": {"x-herald-signature-256": "t=1,v1=f"}}, "config.headers", "cannot be configured"),
         ({"url": URL, "headers": {"Bad Name": "x"}}, "config.headers", "not a valid HTTP header name"),
         ({"url": URL, "headers": {"X-A": "1", "x-a": "2"}}, "config.headers", "Header 'x-a' is given twice"),
         ({"url": URL, "headers": {f"X-{i}": "v" for i in range(21)}}, "config.headers", "At most 20 webhook headers"),

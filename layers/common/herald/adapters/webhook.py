@@ -50,6 +50,7 @@ _RESERVED_HEADERS = frozenset(
         "webhook-timestamp",
         "webhook-signature",
         "x-herald-signature",
+        "x-herald-signature-256",
     }
 )
 
@@ -130,16 +131,23 @@ def signing_key(secret: str) -> bytes:
 
 
 def signature_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """Standard Webhooks headers plus `X-Herald-Signature` (hex HMAC of the raw body), same key for both."""
+    """Standard Webhooks headers and Herald's two signatures, all with the same key and one timestamp.
+
+    `X-Herald-Signature` signs the raw body only (kept for existing receivers; it can be replayed).
+    `X-Herald-Signature-256` signs `<t>.<raw body>` with t = `webhook-timestamp`, so a receiver that checks
+    t against its clock refuses replays (API.md section 6).
+    """
     key = signing_key(secret)
     signed = f"{message_id}.{timestamp}.".encode() + body
     standard = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     plain = hmac.new(key, body, hashlib.sha256).hexdigest()
+    timed = hmac.new(key, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": f"{SIGNATURE_VERSION},{standard}",
         "X-Herald-Signature": f"sha256={plain}",
+        "X-Herald-Signature-256": f"t={timestamp},v1={timed}",
     }
 
 
@@ -180,7 +188,8 @@ class WebhookAdapter(HttpAdapter[WebhookConfig]):
             headers = {key: item for key, item in headers.items() if key.lower() != name.lower()}
             headers[name] = value.get_secret_value()
         if config.secret is not None:
-            # The signature covers the exact bytes sent; webhook-timestamp is this attempt's time.
+            # The signatures cover the exact bytes sent. One reading of this attempt's time serves as both
+            # webhook-timestamp and the t= of X-Herald-Signature-256, so the two always agree.
             timestamp = int(ctx.now.timestamp())
             headers.update(signature_headers(config.secret.get_secret_value(), ctx.delivery_id, timestamp, body))
         return OutboundRequest(config.method, config.url.get_secret_value(), headers, body)
