@@ -6,8 +6,10 @@ import copy
 
 import pytest
 
+from herald.adapters import registry
 from herald.auth import service as auth
-from tests.support.samples import KINDS, REQUIRED, SAMPLES
+from herald.channels import service as channels
+from tests.support.samples import KINDS, REQUIRED, SAMPLES, secret
 from tests.support.seeds import ALL_BODIES, EXPECTED_KIND
 
 PLACEHOLDER = "••••••••"
@@ -131,16 +133,127 @@ def test_patch_merges_config_and_the_placeholder_keeps_a_secret(api, editor):
     assert reply.json["config"]["headers"] == {"X-Token": PLACEHOLDER}
 
 
-def test_a_stored_secret_never_follows_a_channel_to_a_new_destination(api, editor):
-    created = create(api, editor, "telegram")
-    moved = api.patch(f"/v1/channels/{created['id']}", key=editor, body={"config": {"chatId": "-100999"}})
-    assert moved.status == 422
-    assert moved.json["details"][0]["field"] == "config.botToken"
-    resupplied = api.patch(
-        f"/v1/channels/{created['id']}", key=editor, body={"config": {"chatId": "-100999", "botToken": "9:new"}}
-    )
-    assert resupplied.status == 200, resupplied.text
-    assert resupplied.json["configSummary"] == "-100999"
+# Carried secrets (API.md §8): a new recipient at the same host keeps the stored secrets; a new host,
+# provider account or region needs them sent again. Each case: (kind, config at creation, config change).
+TWILIO_PHONE = SAMPLES["whatsapp"]  # a number with its own Twilio credentials: valid for sms and voice too
+VONAGE_PHONE = {
+    "phoneNumber": "+14155551234",
+    "provider": "vonage",
+    "apiKey": "a1b2c3d4",
+    "apiSecret": secret("vonage"),
+    "from": "Herald",
+}
+ANOTHER_SID = "AC" + "1" * 32
+
+NEW_RECIPIENT = [
+    pytest.param("telegram", SAMPLES["telegram"], {"chatId": "-100999"}, id="telegram-chatId"),
+    pytest.param("telegram", SAMPLES["telegram"], {"messageThreadId": 42}, id="telegram-messageThreadId"),
+    pytest.param("matrix", SAMPLES["matrix"], {"roomId": "!other:matrix.org"}, id="matrix-roomId"),
+    pytest.param("ntfy", SAMPLES["ntfy"], {"topic": "herald-other"}, id="ntfy-topic"),
+    pytest.param("sms", TWILIO_PHONE, {"phoneNumber": "+14155559876"}, id="sms-twilio-phoneNumber"),
+    pytest.param("sms", VONAGE_PHONE, {"phoneNumber": "+14155559876"}, id="sms-vonage-phoneNumber"),
+    pytest.param("voice", TWILIO_PHONE, {"phoneNumber": "+14155559876"}, id="voice-twilio-phoneNumber"),
+    pytest.param("whatsapp", SAMPLES["whatsapp"], {"phoneNumber": "+14155559876"}, id="whatsapp-phoneNumber"),
+    pytest.param("pushover", SAMPLES["pushover"], {"userKey": secret("pushover-user-2")}, id="pushover-userKey"),
+    pytest.param("pushover", SAMPLES["pushover"], {"device": "pixel"}, id="pushover-device"),
+    pytest.param("pushbullet", SAMPLES["pushbullet"], {"deviceIden": "ujpah72o0sjAoRtnM0jc"}, id="pushbullet-device"),
+    pytest.param("pushbullet", SAMPLES["pushbullet"], {"channelTag": "herald-ops"}, id="pushbullet-channelTag"),
+    pytest.param("onesignal", SAMPLES["onesignal"], {"segments": None, "externalIds": ["u-42"]}, id="onesignal"),
+    pytest.param("pusherbeams", SAMPLES["pusherbeams"], {"interests": ["night-shift"]}, id="pusherbeams-interests"),
+    pytest.param("opsgenie", SAMPLES["opsgenie"], {"responders": [{"type": "team", "name": "ops"}]}, id="opsgenie"),
+    pytest.param("discord", SAMPLES["discord"], {"threadId": "1234567890123"}, id="discord-threadId"),
+]
+
+NEW_HOST = [
+    pytest.param("webhook", SAMPLES["webhook"], {"url": "https://elsewhere.example.com/in"}, "url", id="webhook"),
+    pytest.param("gotify", SAMPLES["gotify"], {"serverUrl": "https://gotify.elsewhere.example"}, "serverUrl"),
+    pytest.param(
+        "matrix", SAMPLES["matrix"], {"homeserverUrl": "https://matrix.elsewhere.example"}, "homeserverUrl", id="matrix"
+    ),
+    pytest.param("ntfy", SAMPLES["ntfy"], {"serverUrl": "https://ntfy.elsewhere.example"}, "serverUrl", id="ntfy"),
+    pytest.param("ntfy", SAMPLES["ntfy"], {"serverUrl": "https://ntfy.sh:8443"}, "serverUrl", id="ntfy-port"),
+    pytest.param(
+        "ntfy",
+        SAMPLES["ntfy"],
+        {"serverUrl": "https://ntfy.elsewhere.example", "topic": "herald-other"},
+        "serverUrl",
+        id="ntfy-topic-and-server",
+    ),
+    pytest.param("pagerduty", SAMPLES["pagerduty"], {"region": "us"}, "region", id="pagerduty"),
+    pytest.param("opsgenie", SAMPLES["opsgenie"], {"region": "eu"}, "region", id="opsgenie"),
+    pytest.param("pusherbeams", SAMPLES["pusherbeams"], {"instanceId": "another-instance"}, "instanceId"),
+    pytest.param("onesignal", SAMPLES["onesignal"], {"appId": "6f0b8d1e-54a1-4c4e-9a43-2b9f3c1d7e10"}, "appId"),
+    pytest.param("sms", TWILIO_PHONE, {"accountSid": ANOTHER_SID}, "accountSid", id="sms-twilio"),
+    pytest.param("sms", VONAGE_PHONE, {"apiKey": "e5f6a7b8"}, "apiKey", id="sms-vonage"),
+    pytest.param("voice", TWILIO_PHONE, {"accountSid": ANOTHER_SID}, "accountSid", id="voice-twilio"),
+    pytest.param(
+        "whatsapp",
+        SAMPLES["whatsapp"],
+        {"accountSid": ANOTHER_SID, "phoneNumber": "+14155559876"},
+        "accountSid",
+        id="whatsapp-account-and-number",
+    ),
+]
+
+
+def stored_config(channel_id):
+    """The channel's config as Herald decrypts it for sending."""
+    return channels.load_channel("acme", channel_id).config.reveal()
+
+
+def untouched_secrets(kind, config, change):
+    """camelCase secret fields set at creation that `change` does not send again."""
+    return [name for name in registry.get(kind).config_model.secret_fields() if name in config and name not in change]
+
+
+def update(api, key, method, created, change):
+    """PATCH only `change`, or PUT the redacted config read back with `change` applied (nulls removed)."""
+    if method == "patch":
+        return api.patch(f"/v1/channels/{created['id']}", key=key, body={"config": change})
+    body = {k: v for k, v in {**created["config"], **change}.items() if v is not None}
+    return api.put(f"/v1/channels/{created['id']}", key=key, body={"config": body})
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+@pytest.mark.parametrize(("kind", "config", "change"), NEW_RECIPIENT)
+def test_a_new_recipient_at_the_same_host_keeps_the_stored_secrets(api, editor, kind, config, change, method):
+    created = create(api, editor, kind, config)
+    kept = untouched_secrets(kind, config, change)
+    assert kept, "a case must leave a stored secret to carry"
+
+    reply = update(api, editor, method, created, change)
+
+    assert reply.status == 200, reply.text
+    stored = stored_config(created["id"])
+    assert {name: stored[name] for name in kept} == {name: config[name] for name in kept}
+    assert {name: stored.get(name) for name in change} == change  # and the update was not a no-op
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+@pytest.mark.parametrize(("kind", "config", "change", "host_field"), NEW_HOST)
+def test_a_stored_secret_never_follows_a_channel_to_a_new_host(api, editor, kind, config, change, host_field, method):
+    created = create(api, editor, kind, config)
+    refused = untouched_secrets(kind, config, change)
+    assert refused, "a case must leave a stored secret to carry"
+    before = stored_config(created["id"])
+
+    reply = update(api, editor, method, created, change)
+
+    assert reply.status == 422, reply.text
+    assert set(reply.json) == {"error", "code", "details"}
+    assert reply.json["code"] == "validation_failed"
+    assert sorted(d["field"].split(".")[1] for d in reply.json["details"]) == sorted(refused)
+    assert all(f"({host_field})" in d["message"] for d in reply.json["details"]), reply.json
+    assert stored_config(created["id"]) == before  # nothing was written
+
+
+def test_secrets_sent_again_go_to_the_new_host(api, editor):
+    created = create(api, editor, "ntfy")
+    change = {"serverUrl": "https://ntfy.elsewhere.example", "accessToken": secret("ntfy-elsewhere")}
+    reply = api.patch(f"/v1/channels/{created['id']}", key=editor, body={"config": change})
+    assert reply.status == 200, reply.text
+    assert reply.json["config"]["accessToken"] == PLACEHOLDER
+    assert stored_config(created["id"])["accessToken"] == secret("ntfy-elsewhere")
 
 
 def test_put_replaces_the_whole_config_the_pixomonitor_way(api, editor):

@@ -1,14 +1,13 @@
-"""Config updates that keep stored secrets: merge, the `••••••••` placeholder, and the destination rule."""
+"""Config updates that keep stored secrets: merge, the `••••••••` placeholder, and the new-host rule."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import AliasChoices
-from pydantic.alias_generators import to_camel
 
 from herald.errors import FieldError, ValidationFailed
-from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
+from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig, wire_name
 
 _MISSING = object()
 
@@ -17,7 +16,7 @@ def canonical_keys(model: type[ChannelConfig], data: dict[str, Any]) -> dict[str
     """Top-level keys renamed to their camelCase wire names (`bot_token` → `botToken`, `routingKey` → ...)."""
     names: dict[str, str] = {}
     for field_name, info in model.model_fields.items():
-        wire = info.serialization_alias or to_camel(field_name)
+        wire = wire_name(model, field_name)
         names[field_name] = wire
         names[wire] = wire
         alias = info.validation_alias
@@ -77,13 +76,17 @@ def carry_secrets(incoming: dict[str, Any], stored: dict[str, Any], prefix: str)
     return result, carried
 
 
-def refuse_carried_secrets_on_new_destination(before: ChannelConfig, after: ChannelConfig, carried: list[str]) -> None:
-    """Stored secrets never follow a channel to a new destination: they must be supplied again."""
+def refuse_carried_secrets_on_new_host(before: ChannelConfig, after: ChannelConfig, carried: list[str]) -> None:
+    """Stored secrets never follow a channel to a new host: they must be supplied again.
+
+    Only the kind's `host_fields` count; a new recipient at the same host (`recipient_fields`) keeps them.
+    Raises ValidationFailed naming every carried secret, its message naming the host fields that changed.
+    """
     if not carried:
         return
-    moved = [name for name in after.destination_fields if getattr(before, name, None) != getattr(after, name, None)]
+    moved = [name for name in after.host_fields if getattr(before, name, None) != getattr(after, name, None)]
     if moved:
-        where = ", ".join(to_camel(name) for name in moved)
+        where = ", ".join(wire_name(type(after), name) for name in moved)
         raise ValidationFailed(
             [
                 FieldError(path, f"The destination changed ({where}): supply this secret again instead of ••••••••")

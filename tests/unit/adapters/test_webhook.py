@@ -308,7 +308,7 @@ def test_redacted_hides_every_secret_and_reveal_round_trips() -> None:
 
 def test_secret_fields_and_destination() -> None:
     assert set(WebhookConfig.secret_fields()) == {"url", "headers", "secret"}
-    assert WebhookConfig.destination_fields == ("url",)
+    assert WebhookConfig.host_fields == ("url",)
 
 
 def test_summary_is_the_host_only() -> None:

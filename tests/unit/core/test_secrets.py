@@ -1,5 +1,6 @@
 import pytest
 
+from herald.adapters import registry
 from herald.errors import ValidationFailed
 from herald.secrets import carry_secrets, merge_patch
 
@@ -24,3 +25,12 @@ def test_a_placeholder_with_nothing_stored_is_refused_naming_the_field():
     with pytest.raises(ValidationFailed) as caught:
         carry_secrets({"apiKey": P}, {}, "config")
     assert caught.value.details[0].field == "config.apiKey"
+
+
+@pytest.mark.parametrize("kind", sorted(registry.ADAPTERS))
+def test_every_kinds_host_and_recipient_fields_are_its_own_fields_and_never_both(kind):
+    # A misspelt host field would compare None with None and let secrets follow a channel anywhere.
+    model = registry.get(kind).config_model
+    assert set(model.host_fields) <= set(model.model_fields)
+    assert set(model.recipient_fields) <= set(model.model_fields)
+    assert not set(model.host_fields) & set(model.recipient_fields)

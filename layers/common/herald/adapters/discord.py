@@ -52,7 +52,8 @@ class DiscordConfig(ChannelConfig):
     username: str | None = Field(None, min_length=1, max_length=80, description="Discord username")
 
     # The thread is part of the same webhook (the URL is the credential), so only the URL moves a channel.
-    destination_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
+    host_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("thread_id",)
 
     def summary(self) -> str:
         return urlsplit(self.webhook_url.get_secret_value()).hostname or ""

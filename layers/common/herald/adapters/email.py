@@ -36,7 +36,7 @@ class EmailConfig(ChannelConfig):
     from_email: EmailAddress | None = Field(None, description="Sender email address")
     reply_to: EmailAddress | None = Field(None, description="Reply-to email address")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("addresses",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("addresses",)
 
     @field_validator("addresses", mode="before")
     @classmethod

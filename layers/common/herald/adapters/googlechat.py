@@ -32,7 +32,7 @@ CARD_ID = "herald-alert"
 class GoogleChatConfig(ChannelConfig):
     webhook_url: WebhookUrl = Field(description="Google Chat webhook URL")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
+    host_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
 
     def summary(self) -> str:
         return urlsplit(self.webhook_url.get_secret_value()).hostname or ""

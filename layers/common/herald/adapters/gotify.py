@@ -33,7 +33,7 @@ class GotifyConfig(ChannelConfig):
     app_token: Secret = Field(description="Gotify app token")
     priority: int | None = Field(None, ge=0, le=10, description="Gotify priority")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("server_url",)
+    host_fields: ClassVar[tuple[str, ...]] = ("server_url",)
 
     def summary(self) -> str:
         return urlsplit(self.server_url).hostname or ""

@@ -43,7 +43,8 @@ class MatrixConfig(ChannelConfig):
     room_id: RoomId = Field(description="Matrix room ID")
     access_token: Secret = Field(description="Matrix access token")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("homeserver_url", "room_id")
+    host_fields: ClassVar[tuple[str, ...]] = ("homeserver_url",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("room_id",)
 
     def summary(self) -> str:
         return self.room_id

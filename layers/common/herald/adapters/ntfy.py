@@ -43,7 +43,8 @@ class NtfyConfig(ChannelConfig):
     password: Secret | None = Field(None, description="ntfy password")
     priority: int | None = Field(None, ge=1, le=5, description="ntfy priority")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("server_url", "topic")
+    host_fields: ClassVar[tuple[str, ...]] = ("server_url",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("topic",)
 
     @field_validator("topic")
     @classmethod

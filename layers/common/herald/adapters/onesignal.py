@@ -53,7 +53,8 @@ class OneSignalConfig(ChannelConfig):
     external_ids: Targets | None = Field(None, description="OneSignal external IDs")
     segments: Targets | None = Field(None, description="OneSignal segments")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("app_id", "subscription_ids", "external_ids", "segments")
+    host_fields: ClassVar[tuple[str, ...]] = ("app_id",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("subscription_ids", "external_ids", "segments")
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:

@@ -71,7 +71,8 @@ class OpsgenieConfig(ChannelConfig):
     responders: list[Responder] | None = Field(None, max_length=MAX_RESPONDERS, description="Opsgenie responders")
     tags: list[Tag] | None = Field(None, max_length=MAX_TAGS, description="Opsgenie tags")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("region",)
+    host_fields: ClassVar[tuple[str, ...]] = ("region",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("responders",)
 
     def summary(self) -> str:
         return urlsplit(PUBLIC_HOSTS[self.region]).hostname or ""

@@ -50,7 +50,7 @@ class PagerDutyConfig(ChannelConfig):
     )
     region: Region = Field("us", description="PagerDuty region")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("region",)
+    host_fields: ClassVar[tuple[str, ...]] = ("region",)
 
     @model_validator(mode="before")
     @classmethod

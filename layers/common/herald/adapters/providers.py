@@ -13,9 +13,8 @@ from types import MappingProxyType
 from typing import Annotated, ClassVar, Self
 
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
-from pydantic.alias_generators import to_camel
 
-from herald.models.config import ChannelConfig
+from herald.models.config import ChannelConfig, wire_name
 from herald.models.fields import PhoneNumber, Secret
 
 # PROVIDERS.md section 15: AccountSid is `AC` + 32 hex; a Messaging Service SID (`MG…`) may replace `From`.
@@ -129,11 +128,6 @@ CREDENTIAL_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
-def wire_name(model: type[ChannelConfig], name: str) -> str:
-    """The camelCase name a field has in bodies and responses (`from_` → `from`)."""
-    return model.model_fields[name].serialization_alias or to_camel(name)
-
-
 class ProviderChannelConfig(ChannelConfig):
     """A phone channel (sms, voice, whatsapp): a phone number, a provider and that provider's credentials.
 
@@ -145,8 +139,10 @@ class ProviderChannelConfig(ChannelConfig):
     # Named `provider_name` because `provider()` is the ChannelConfig method; `provider` on the wire.
     provider_name: str = Field("aws", alias="provider", description="Provider")
 
-    # The account a message is sent from counts too: a stored token never follows a channel to another account.
-    destination_fields: ClassVar[tuple[str, ...]] = ("phone_number", "provider_name", "account_sid", "api_key")
+    # Each kind's host_fields are its provider and the account ids of the providers it mixes in: the
+    # provider fixes the host, and a stored token never follows a channel to another account. Another
+    # number is a recipient of the same account.
+    recipient_fields: ClassVar[tuple[str, ...]] = ("phone_number",)
 
     @model_validator(mode="after")
     def _own_credentials_only(self) -> Self:

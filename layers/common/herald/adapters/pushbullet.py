@@ -47,7 +47,7 @@ class PushbulletConfig(ChannelConfig):
     device_iden: Annotated[str, AfterValidator(_iden)] | None = Field(None, description="Pushbullet device iden")
     channel_tag: Annotated[str, AfterValidator(_channel_tag)] | None = Field(None, description="Pushbullet channel tag")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("device_iden", "channel_tag")
+    recipient_fields: ClassVar[tuple[str, ...]] = ("device_iden", "channel_tag")
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:

@@ -51,7 +51,8 @@ class PusherBeamsConfig(ChannelConfig):
         min_length=1, max_length=MAX_INTERESTS, description="At least one Pusher Beams interest"
     )
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("instance_id", "interests")
+    host_fields: ClassVar[tuple[str, ...]] = ("instance_id",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("interests",)
 
     def summary(self) -> str:
         first, *rest = self.interests

@@ -76,7 +76,7 @@ class PushoverConfig(ChannelConfig):
     )
 
     # The user key says whose phones ring; the device only narrows that user's devices.
-    destination_fields: ClassVar[tuple[str, ...]] = ("user_key",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("user_key", "device")
 
     def provider(self) -> str | None:
         return "pushover"

@@ -35,7 +35,7 @@ _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
 class SlackConfig(ChannelConfig):
     webhook_url: WebhookUrl = Field(description="Slack webhook URL")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
+    host_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
 
     def summary(self) -> str:
         return urlsplit(self.webhook_url.get_secret_value()).hostname or ""

@@ -39,6 +39,8 @@ Provider = Literal["aws", "twilio", "vonage"]
 class SmsConfig(VonageCredentials, TwilioCredentials, ProviderChannelConfig):
     provider_name: Provider = Field("aws", alias="provider", description="SMS provider")
 
+    host_fields: ClassVar[tuple[str, ...]] = ("provider_name", "account_sid", "api_key")
+
 
 def is_gsm7(text: str) -> bool:
     return all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text)

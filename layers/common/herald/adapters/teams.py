@@ -46,7 +46,7 @@ def is_legacy_connector(url: str) -> bool:
 class TeamsConfig(ChannelConfig):
     webhook_url: WebhookUrl = Field(description="Microsoft Teams webhook URL")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
+    host_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
 
     def summary(self) -> str:
         return urlsplit(self.webhook_url.get_secret_value()).hostname or ""

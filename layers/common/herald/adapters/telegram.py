@@ -79,7 +79,7 @@ class TelegramConfig(ChannelConfig):
     silent: bool = Field(False, description="Send silently")
 
     # The topic is inside the same chat: only the chat moves a channel elsewhere.
-    destination_fields: ClassVar[tuple[str, ...]] = ("chat_id",)
+    recipient_fields: ClassVar[tuple[str, ...]] = ("chat_id", "message_thread_id")
 
     def provider(self) -> str | None:
         return "telegram"

@@ -44,6 +44,8 @@ class VoiceConfig(TwilioCredentials, ProviderChannelConfig):
         None, min_length=1, max_length=256, pattern=_ORIGINATION, description="Origination phone number or pool"
     )
 
+    host_fields: ClassVar[tuple[str, ...]] = ("provider_name", "account_sid")
+
     @model_validator(mode="after")
     def _provider_fields(self) -> Self:
         if self.origination_identity is not None and self.provider_name != "aws":

@@ -71,7 +71,7 @@ class WebhookConfig(ChannelConfig):
     headers: dict[str, Secret] | None = Field(None, description="Webhook headers")
     secret: Secret | None = Field(None, description="Webhook signing secret")
 
-    destination_fields: ClassVar[tuple[str, ...]] = ("url",)
+    host_fields: ClassVar[tuple[str, ...]] = ("url",)
 
     @field_validator("headers")
     @classmethod

@@ -29,6 +29,8 @@ class WhatsAppConfig(TwilioCredentials, ProviderChannelConfig):
     provider_name: Literal["twilio"] = Field("twilio", alias="provider", description="WhatsApp provider")
     content_sid: str | None = Field(None, pattern=r"^HX[0-9a-fA-F]{32}$", description="Twilio Content template SID")
 
+    host_fields: ClassVar[tuple[str, ...]] = ("provider_name", "account_sid")
+
     @model_validator(mode="after")
     def _whatsapp_sender(self) -> Self:
         sender = self.from_number

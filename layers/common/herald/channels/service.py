@@ -30,7 +30,7 @@ from herald.models.channel import Channel, ChannelWrite
 from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
 from herald.observability import NAMESPACE, logger
 from herald.providers import service as providers
-from herald.secrets import canonical_keys, carry_secrets, merge_patch, refuse_carried_secrets_on_new_destination
+from herald.secrets import canonical_keys, carry_secrets, merge_patch, refuse_carried_secrets_on_new_host
 from herald.settings import get_settings
 from herald.timeutil import iso
 from herald.transport.egress import EgressPolicy, policy_from_settings
@@ -259,7 +259,7 @@ def list_channels(
 
 
 def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool) -> dict[str, Any]:
-    """PATCH (merge) or PUT (replace). Secrets left as •••••••• keep their value unless the destination moves.
+    """PATCH (merge) or PUT (replace). Secrets left as •••••••• keep their value unless the host moves.
 
     Raises ChannelNotFound, InvalidRequest, ValidationFailed.
     """
@@ -296,7 +296,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
             ]
         config = _validate_config(adapter, tenant_id, filled)
         if current_config is not None:
-            refuse_carried_secrets_on_new_destination(current_config, config, carried)
+            refuse_carried_secrets_on_new_host(current_config, config, carried)
     if config is None:  # unreachable: an unreadable config is only replaced by a PUT with a config
         raise ConfigUnreadable(f"The stored config of channel {channel_id} can no longer be read.")
 

@@ -34,8 +34,12 @@ class ChannelConfig(BaseModel):
         hide_input_in_errors=True,
     )
 
-    # Fields (Python names) that decide where messages go; changing one drops carried-over secrets.
-    destination_fields: ClassVar[tuple[str, ...]] = ()
+    # Where secrets go, in Python names. A host field decides who is handed the stored secrets (a URL's
+    # scheme, host and port, a region, a provider, the account a token belongs to): changing one needs
+    # every secret sent again. A recipient field only names whom to notify at that same place, so stored
+    # secrets stay when it changes.
+    host_fields: ClassVar[tuple[str, ...]] = ()
+    recipient_fields: ClassVar[tuple[str, ...]] = ()
 
     def provider(self) -> str | None:
         """The tenant provider settings (`telegram`, `pushover`, `twilio`, `vonage`) this config draws on."""
@@ -61,6 +65,11 @@ class ChannelConfig(BaseModel):
     def redacted(self) -> dict[str, Any]:
         """camelCase values with every secret replaced by the placeholder."""
         return _redact(self.model_dump(by_alias=True, exclude_none=True))
+
+
+def wire_name(model: type[ChannelConfig], name: str) -> str:
+    """The camelCase name a field has in bodies and responses (`from_` → `from`, `provider_name` → `provider`)."""
+    return model.model_fields[name].serialization_alias or to_camel(name)
 
 
 def _is_secret(annotation: Any) -> bool:
