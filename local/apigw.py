@@ -182,6 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
         log.info("%s %s %d %dms", self.command, self.path, response.status, (time.monotonic() - started) * 1000)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+    # Methods no route can have: API Gateway answers them itself (MISSING_AUTHENTICATION_TOKEN).
+    do_TRACE = do_CONNECT = do_QUERY = do_PROPFIND = _serve  # noqa: N815
 
     def log_message(self, format: str, *args: Any) -> None:
         # Requests are logged once, with their status and time, by _serve.

@@ -97,6 +97,10 @@ def _specificity(pattern: list[str]) -> tuple[int, ...]:
     return tuple(2 if not part.startswith("{") else 0 if part.endswith("+}") else 1 for part in pattern)
 
 
+# What a method of ANY stands for; API Gateway answers any other method (TRACE, ...) by itself.
+ANY_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
 def match_route(routes: Sequence[Route], method: str, path: str) -> RouteMatch | None:
     """The route API Gateway would pick, or None (MISSING_AUTHENTICATION_TOKEN).
 
@@ -114,7 +118,7 @@ def match_route(routes: Sequence[Route], method: str, path: str) -> RouteMatch |
         return None
     _, resource, parameters = max(candidates, key=lambda candidate: candidate[0])
     methods = {route.method: route for route in routes if route.path == resource}
-    chosen = methods.get(method.upper()) or methods.get("ANY")
+    chosen = methods.get(method.upper()) or (methods.get("ANY") if method.upper() in ANY_METHODS else None)
     return RouteMatch(chosen, parameters) if chosen else None
 
 
@@ -341,6 +345,8 @@ def read_proxy_response(result: Any) -> HttpResponse | None:
     pairs: list[tuple[str, str]] = [(str(name), str(value)) for name, values in multi.items() for value in values or []]
     named = {name.lower() for name, _ in pairs}
     pairs += [(str(name), str(value)) for name, value in headers.items() if name.lower() not in named]
+    if "content-type" not in {name.lower() for name, _ in pairs}:
+        pairs.append(("Content-Type", "application/json"))  # API Gateway's own default for a proxy answer
     try:
         payload = base64.b64decode(body or "") if result.get("isBase64Encoded") else (body or "").encode()
     except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -21,8 +22,13 @@ def _description(model: type[BaseModel] | None, name: str) -> str | None:
 
 def field_errors(exc: ValidationError, model: type[BaseModel] | None, prefix: str) -> list[FieldError]:
     """One FieldError per pydantic error, with camelCase paths under `prefix` (e.g. `config.chatId`)."""
+    return messages(exc.errors(include_url=False), model, prefix)
+
+
+def messages(errors: Iterable[Any], model: type[BaseModel] | None, prefix: str) -> list[FieldError]:
+    """field_errors for pydantic's error dicts, as Powertools' request validation hands them over."""
     out: list[FieldError] = []
-    for error in exc.errors(include_url=False):
+    for error in errors:
         loc = [to_camel(part) if isinstance(part, str) else str(part) for part in error["loc"]]
         path = ".".join([prefix, *loc]) if prefix else ".".join(loc)
         out.append(FieldError(path, _message(error, model)))

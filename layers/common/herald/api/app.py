@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.models import (
     APIKey,
     APIKeyIn,
@@ -16,11 +23,13 @@ from aws_lambda_powertools.event_handler.openapi.models import (
 )
 
 from herald import __version__
-from herald.api import errors
+from herald.api import document, errors, request
 from herald.api.routes import channels, deliveries, events, keys, meta, settings
 from herald.errors import HeraldError
 
-resolver = APIGatewayRestResolver(enable_validation=True)
+resolver = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request.read_json)
+resolver._request_validation_middleware = request.JsonRequestValidation()
+resolver.use([request.refuse_unknown_query])
 for group in (meta, channels, deliveries, events, keys, settings):
     resolver.include_router(group.router)
 
@@ -41,15 +50,17 @@ resolver.enable_swagger(
 )
 
 
-@resolver.get("/v1/openapi.json", summary="The OpenAPI 3 document of this API")
+@resolver.get("/v1/openapi.json", summary="The OpenAPI 3 document of this API", security=[{}])
 def openapi():  # type: ignore[no-untyped-def]  # no annotation: Powertools would document Response
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body=resolver.get_openapi_json_schema(
-            title="Herald API", version=__version__, security_schemes=SECURITY_SCHEMES, security=SECURITY
-        ),
+    return Response(status_code=200, content_type="application/json", body=_document())
+
+
+@cache
+def _document() -> str:
+    generated = resolver.get_openapi_json_schema(
+        title="Herald API", version=__version__, security_schemes=SECURITY_SCHEMES, security=SECURITY
     )
+    return json.dumps(document.finish(generated))
 
 
 @resolver.exception_handler(HeraldError)
@@ -59,12 +70,40 @@ def _herald_error(exc: HeraldError) -> Response:
 
 @resolver.exception_handler(RequestValidationError)
 def _request_validation(exc: RequestValidationError) -> Response:
-    return errors.from_request_validation(exc)
+    route = resolver.context.get("_route")
+    body = route.dependant.body_params if route is not None else []
+    return errors.from_request_validation(exc, body[0].type_ if body else None)
+
+
+@resolver.exception_handler(RequestUnsupportedContentType)
+def _unsupported_media_type(exc: RequestUnsupportedContentType) -> Response:
+    message = "Send the body as JSON with Content-Type: application/json."
+    return errors.json_response(415, errors.error_body(message, "unsupported_media_type"))
+
+
+@resolver.exception_handler(UnicodeDecodeError)
+def _undecodable(exc: UnicodeDecodeError) -> Response:
+    # Powertools decodes a base64 body to text before any route runs; bytes that are not UTF-8 stop it there.
+    if resolver.current_event.is_base64_encoded:
+        return errors.json_response(400, errors.error_body("The body must be JSON in UTF-8.", "invalid_body"))
+    return errors.unexpected(exc)
 
 
 @resolver.not_found
 def _not_found(exc: NotFoundError) -> Response:
-    return errors.json_response(404, errors.error_body("No such route.", "not_found"))
+    path, method = resolver.current_event.path, resolver.current_event.http_method
+    allowed = sorted({route.method for route in _routes() if route.rule.match(path)})
+    if not allowed:
+        return errors.json_response(404, errors.error_body("No such route.", "not_found"))
+    message = f"{method} is not allowed on this route; it answers {', '.join(allowed)}."
+    answer = errors.json_response(405, errors.error_body(message, "method_not_allowed"))
+    answer.headers["Allow"] = ", ".join(allowed)
+    return answer
+
+
+def _routes() -> list[Route]:
+    # Powertools keeps the routes it matches against here; 405 needs the methods of a path.
+    return [*resolver._static_routes, *resolver._dynamic_routes]
 
 
 @resolver.exception_handler(Exception)

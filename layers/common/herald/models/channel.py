@@ -15,9 +15,9 @@ from herald.models.notification import normalize_event_type
 def _events(value: Any) -> Any:
     if value is None:
         return None
-    if not isinstance(value, list):
-        raise ValueError("events must be a list of event types")  # noqa: TRY004 - pydantic reports ValueError
-    return sorted({normalize_event_type(item) if isinstance(item, str) else item for item in value})
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("events must be a list of event types")
+    return sorted({normalize_event_type(item) for item in value})
 
 
 class ChannelWrite(BaseModel):

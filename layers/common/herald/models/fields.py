@@ -96,5 +96,14 @@ def _display_name(value: str) -> str:
     return value
 
 
-DisplayName = Annotated[str, AfterValidator(_display_name), Field(min_length=1, max_length=120)]
+# The same rule for the OpenAPI document (JSON Schema patterns are ECMA-262 regular expressions).
+_DISPLAY_NAME_PATTERN = (
+    "^[^\\x00-\\x1f\\x7f-\\x9f" + "".join(f"\\u{ord(c):04x}" for c in sorted(_BIDI_CONTROLS)) + "]*$"
+)
+
+DisplayName = Annotated[
+    str,
+    AfterValidator(_display_name),
+    Field(min_length=1, max_length=120, json_schema_extra={"pattern": _DISPLAY_NAME_PATTERN}),
+]
 """A name a person reads (channel, rule, API key): no control or bidirectional-override characters."""

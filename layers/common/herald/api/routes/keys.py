@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
 
-from herald.adapters.validation import field_errors
+from herald.api.contract import KeyPage, NewKeyView, answers
 from herald.api.errors import json_response
-from herald.api.request import caller, json_object, limit, query
+from herald.api.params import Limit, NextToken
+from herald.api.request import caller
 from herald.auth import service as auth
 from herald.auth.models import ApiKey
 from herald.auth.roles import Role
-from herald.errors import ValidationFailed
 from herald.models.fields import DisplayName
 
 router = Router()
@@ -37,27 +38,34 @@ def _view(key: ApiKey) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/api-keys", summary="List this tenant's API keys (never the keys themselves)")
-def list_keys():  # type: ignore[no-untyped-def]
+@router.get(
+    "/v1/api-keys",
+    summary="List this tenant's API keys (never the keys themselves)",
+    responses=answers(200, KeyPage, "A page"),
+)
+def list_keys(limit: Limit = 50, next_token: NextToken = None):  # type: ignore[no-untyped-def]
     principal = caller(router, Role.admin)
-    params = query(router, {"limit", "nextToken"})
-    keys, token = auth.list_api_keys(principal.tenant_id, limit(params.get("limit")), params.get("nextToken"))
+    keys, token = auth.list_api_keys(principal.tenant_id, limit, next_token)
     return json_response(200, {"data": [_view(key) for key in keys], "nextToken": token})
 
 
-@router.post("/v1/api-keys", summary="Mint an API key; the full key is in this answer only")
-def create_key():  # type: ignore[no-untyped-def]
+@router.post(
+    "/v1/api-keys",
+    summary="Mint an API key; the full key is in this answer only",
+    responses=answers(201, NewKeyView, "Minted", 413, 422),
+)
+def create_key(wanted: Annotated[KeyCreate, Body()]):  # type: ignore[no-untyped-def]
     principal = caller(router, Role.admin)
-    try:
-        wanted = KeyCreate.model_validate(json_object(router))
-    except ValidationError as exc:
-        raise ValidationFailed(field_errors(exc, KeyCreate, "")) from None
     created = auth.create_api_key(principal.tenant_id, Role.parse(wanted.role), wanted.name)
     view = _view(ApiKey(created.id, created.tenant_id, created.role, created.name, created.prefix, created.created_at))
     return json_response(201, {**view, "key": created.key})
 
 
-@router.delete("/v1/api-keys/<key_id>", summary="Revoke an API key (stops working within 30 s)")
+@router.delete(
+    "/v1/api-keys/<key_id>",
+    summary="Revoke an API key (stops working within 30 s)",
+    responses=answers(204, None, "Revoked", 404, 409),
+)
 def delete_key(key_id: str):  # type: ignore[no-untyped-def]
     principal = caller(router, Role.admin)
     auth.delete_api_key(principal.tenant_id, key_id)

@@ -1,0 +1,161 @@
+"""What the OpenAPI document says each route answers: the error shape, the views, and the statuses.
+
+The routes declare their request bodies and query parameters as typed parameters (Powertools validates
+and documents them); this module describes the answers, which the handlers build as plain JSON. The
+schemathesis run in tests/e2e/test_openapi_fuzz.py holds every answer to what is written here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from herald.models.delivery import STATUSES
+
+DeliveryStatus = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="The field's path in the request, e.g. `config.chatId`")
+    message: str = Field(description="The rule it breaks, in words")
+
+
+class Error(BaseModel):
+    """Every error Herald answers, including API Gateway's own (401, 413, 429)."""
+
+    error: str = Field(description="What went wrong, for people")
+    code: str = Field(description="What went wrong, for programs: `validation_failed`, `not_found`, ...")
+    details: list[FieldProblem] | None = Field(None, description="One entry per invalid field (422)")
+
+
+class _Open(BaseModel):
+    """A view whose documented fields are always present; later releases may add more."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Health(_Open):
+    status: Literal["ok"]
+
+
+class ChannelView(_Open):
+    id: str
+    name: str
+    kind: str
+    enabled: bool
+    events: list[str] | None = Field(description="Event types this channel takes; null for every type")
+    config: dict[str, Any] | None = Field(description="The config with every secret as ••••••••; null if unreadable")
+    configSummary: str  # noqa: N815 - the wire name
+    configError: str | None = Field(None, description="Why the stored config cannot be read, when it cannot")  # noqa: N815
+    createdAt: str  # noqa: N815
+    updatedAt: str  # noqa: N815
+
+
+class KindView(_Open):
+    kind: str
+    displayName: str  # noqa: N815
+    aliases: list[str]
+    configSchema: dict[str, Any]  # noqa: N815
+    secretFields: list[str]  # noqa: N815
+
+
+class RuleView(_Open):
+    id: str
+    name: str
+    enabled: bool
+    channelIds: list[str]  # noqa: N815
+
+
+class DeliveryView(_Open):
+    id: str
+    channelId: str  # noqa: N815
+    status: DeliveryStatus
+
+
+class KeyView(_Open):
+    id: str
+    name: str
+    role: Literal["viewer", "editor", "admin"]
+    prefix: str
+    createdAt: str  # noqa: N815
+    lastUsedAt: str | None  # noqa: N815
+
+
+class NewKeyView(KeyView):
+    key: str = Field(description="The full key: shown in this answer only")
+
+
+class ProviderView(_Open):
+    provider: str
+
+
+class _Page(BaseModel):
+    nextToken: str | None = Field(description="Pass as ?nextToken= for the next page; null on the last")  # noqa: N815
+
+
+class ChannelPage(_Page):
+    data: list[ChannelView]
+
+
+class RulePage(_Page):
+    data: list[RuleView]
+
+
+class DeliveryPage(_Page):
+    data: list[DeliveryView]
+
+
+class KeyPage(_Page):
+    data: list[KeyView]
+
+
+class KindList(BaseModel):
+    data: list[KindView]
+
+
+class ProviderList(BaseModel):
+    data: list[ProviderView]
+
+
+class SendResult(_Open):
+    """What a test, a test e-mail or a send did: per channel, the delivery and its outcome."""
+
+
+class Accepted(_Open):
+    """Queued: the ids to follow in /v1/deliveries."""
+
+
+ERRORS: dict[int, str] = {
+    400: "The request cannot be read: not JSON, nested too deep, an unknown or bad query value or header",
+    401: "Missing or unknown API key (API Gateway's answer)",
+    403: "The key's role is too low for this route",
+    404: "No such object in this tenant",
+    409: "The object's state forbids it (the code says which)",
+    413: "The body is larger than 64 KiB",
+    422: "Fields that break their rules, each named in `details`",
+    429: "Too many requests for this tenant (API Gateway's answer)",
+    500: "Herald could not answer; try again",
+    502: "The provider refused or could not be reached (the body says what it answered)",
+}
+ON_EVERY_KEYED_ROUTE = (400, 401, 403, 429, 500)
+ON_EVERY_OPEN_ROUTE = (400, 500)
+
+
+def answers(
+    status: int, model: type[BaseModel] | None, description: str, *errors: int, keyed: bool = True
+) -> dict[int, OpenAPIResponse]:
+    """The responses of one route: its success, the errors every keyed route may give, and `errors`."""
+    success: OpenAPIResponse = {"description": description}
+    if model is not None:
+        success["content"] = {"application/json": {"model": model}}
+    documented: dict[int, OpenAPIResponse] = {status: success}
+    for code in sorted({*errors, *(ON_EVERY_KEYED_ROUTE if keyed else ON_EVERY_OPEN_ROUTE)}):
+        documented[code] = {"description": ERRORS[code], "content": {"application/json": {"model": Error}}}
+    return documented
+
+
+def with_failure(documented: dict[int, OpenAPIResponse], model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
+    """`documented` where 502 answers `model`: the routes that send now report what the provider said."""
+    return {**documented, 502: {"description": ERRORS[502], "content": {"application/json": {"model": model}}}}

@@ -1,0 +1,96 @@
+"""The OpenAPI document: what Powertools generates from the typed routes, finished in three ways.
+
+1. Every kind's config model joins the components (secrets are `writeOnly`), and a channel's create and
+   replace bodies say which config goes with which `kind`. The models stay the one source: the same
+   classes validate configs at runtime.
+2. Powertools' own validation-error schema gives way to Herald's error shape; a body route may say 415.
+3. Links tell a client (and schemathesis) that a created object's `id` is the path id of its routes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from herald.adapters import registry
+from herald.models.channel import ChannelWrite
+
+_POWERTOOLS_ERRORS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+_REF = "#/components/schemas/{model}"
+
+# (collection route, item route with its path parameter) whose POST answers the item's `id`.
+_CREATED = (
+    ("/v1/channels", "/v1/channels/{channel_id}", "channel_id"),
+    ("/v1/rules", "/v1/rules/{rule_id}", "rule_id"),
+    ("/v1/api-keys", "/v1/api-keys/{key_id}", "key_id"),
+)
+
+
+def kind_configs() -> dict[str, dict[str, Any]]:
+    """Each kind's config JSON Schema by component name, with the schemas they use."""
+    components: dict[str, dict[str, Any]] = {}
+    for adapter in registry.ADAPTERS.values():
+        schema = adapter.config_model.model_json_schema(by_alias=True, ref_template=_REF)
+        components.update(schema.pop("$defs", {}))
+        components[adapter.config_model.__name__] = schema
+    return components
+
+
+def channel_body() -> dict[str, Any]:
+    """A whole channel (POST, PUT): one shape per kind, told apart by `kind`."""
+    envelope = ChannelWrite.model_json_schema(by_alias=True, ref_template=_REF)["properties"]
+    variants = []
+    for adapter in registry.ADAPTERS.values():
+        config_ref = {"$ref": _REF.format(model=adapter.config_model.__name__)}
+        variants.append(
+            {
+                "type": "object",
+                "title": f"{adapter.display_name} channel",
+                "additionalProperties": False,
+                "required": ["kind", "config"],
+                "properties": {
+                    "name": envelope["name"],
+                    "kind": {"const": adapter.kind},
+                    "enabled": envelope["enabled"],
+                    "events": envelope["events"],
+                    "config": config_ref,
+                },
+            }
+        )
+    return {"oneOf": variants, "description": "A channel: its `config` follows its `kind`'s schema"}
+
+
+def finish(generated: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(generated)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(kind_configs())
+    schemas["Channel"] = channel_body()
+    for method in ("post", "put"):
+        path = "/v1/channels" if method == "post" else "/v1/channels/{channel_id}"
+        body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+        body["schema"] = {"$ref": _REF.format(model="Channel")}
+    for name in _POWERTOOLS_ERRORS:
+        schemas.pop(name, None)
+    error = {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}}
+    for operation in _operations(document):
+        responses = operation.get("responses", {})
+        if "422" in responses:
+            responses["422"]["content"] = error
+        if "requestBody" in operation:
+            responses["415"] = {"description": "The body is not sent as application/json", "content": error}
+    for collection, item, parameter in _CREATED:
+        created = document["paths"][collection]["post"]["responses"]["201"]
+        created["links"] = {
+            operation["operationId"]: {
+                "operationId": operation["operationId"],
+                "parameters": {parameter: "$response.body#/id"},
+            }
+            for path, methods in document["paths"].items()
+            if path.startswith(item)
+            for operation in methods.values()
+        }
+    return document
+
+
+def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [operation for path in document["paths"].values() for operation in path.values()]

@@ -1,0 +1,110 @@
+"""schemathesis against the served OpenAPI document: every operation, a valid key, stateful links.
+
+The run has a stack of its own (what it creates and deletes must not meet the other e2e tests), a
+fixed seed and a bounded number of examples per operation; `make soak` runs it with many more
+(HERALD_FUZZ_EXAMPLES). Its config (tests/e2e/fuzz/schemathesis.toml) says which checks run and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import ROOT, Stack, start_stack
+
+FUZZ = Path(__file__).parent / "fuzz"
+EXAMPLES = int(os.environ.get("HERALD_FUZZ_EXAMPLES", "12"))
+RUN_SECONDS = 900 if EXAMPLES <= 12 else 3600
+
+
+@pytest.fixture(scope="module")
+def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("fuzz-stack"))
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        if running.interrupt() is None:
+            running.kill()
+
+
+def test_every_operation_holds_to_the_document(fuzz_stack: Stack, tmp_path: Path) -> None:
+    document = requests.get(f"{fuzz_stack.base_url}/v1/openapi.json", timeout=10).json()
+    operations = sum(len(methods) for methods in document["paths"].values())
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"),
+        "--config-file",
+        str(FUZZ / "schemathesis.toml"),
+        "run",
+        f"{fuzz_stack.base_url}/v1/openapi.json",
+        "--url",
+        fuzz_stack.base_url,
+        "--header",
+        f"x-api-key: {fuzz_stack.admin_key}",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        "positive_data_acceptance",
+        "--max-examples",
+        str(EXAMPLES),
+        "--no-color",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_SECONDS, check=False)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-20000:]
+    tested = re.search(r"Tested: (\d+)", output)
+    assert tested is not None and int(tested.group(1)) == operations, output[-3000:]
+    assert re.search(r"Stateful\b", output) and "Stateful (not applicable)" not in output, output[-3000:]
+    assert "Unhandled error" not in fuzz_stack.text()
+
+
+def test_methods_api_gateway_answers_itself_get_its_json_error(fuzz_stack: Stack) -> None:
+    """TRACE is outside what a route's ANY covers: API Gateway's MISSING_AUTHENTICATION_TOKEN, in Herald's shape."""
+    for path in ("/v1/health", "/v1/channels", "/v1/channels/ch_1"):
+        answer = requests.request("TRACE", f"{fuzz_stack.base_url}{path}", timeout=10)
+        assert (answer.status_code, answer.json()) == (404, {"error": "No such route.", "code": "not_found"})
+
+
+def test_a_known_route_with_another_method_is_405_naming_the_allowed_ones(fuzz_stack: Stack) -> None:
+    key = {"x-api-key": fuzz_stack.admin_key}
+    answer = requests.put(f"{fuzz_stack.base_url}/v1/kinds", headers=key, timeout=10)
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET"
+    assert answer.json()["code"] == "method_not_allowed"
+    answer = requests.post(f"{fuzz_stack.base_url}/v1/channels/ch_1", headers=key, json={}, timeout=10)
+    assert (answer.status_code, answer.headers["Allow"]) == (405, "DELETE, GET, PATCH, PUT")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status", "code"),
+    [
+        ("text/plain", 415, "unsupported_media_type"),
+        ("multipart/form-data", 415, "unsupported_media_type"),
+        ("application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        ("application/json; charset=utf-8", 201, None),
+    ],
+)
+def test_bodies_are_json_only(fuzz_stack: Stack, content_type: str, status: int, code: str | None) -> None:
+    body = json.dumps({"name": "fuzz", "role": "viewer"})
+    answer = requests.post(
+        f"{fuzz_stack.base_url}/v1/api-keys",
+        headers={"x-api-key": fuzz_stack.admin_key, "Content-Type": content_type},
+        data=body,
+        timeout=10,
+    )
+    assert answer.status_code == status, answer.text
+    if code is not None:
+        assert answer.json()["code"] == code
