@@ -106,6 +106,7 @@ class LocalStack:
     def _mint_admin_key(self, deployment: Deployment) -> str:
         environment = {
             **deployment.environment(),
+            **api_key.environment_from_outputs(resolve_outputs(deployment), "the local stack"),
             **{key: value for key, value in self.environ.items() if key.startswith("HERALD_")},
             **DUMMY_CREDENTIALS,
             "AWS_ENDPOINT_URL": self.emulator.endpoint,
