@@ -409,7 +409,7 @@ def test_ref_to_a_sam_generated_resource() -> None:
     assert template.order.index("Api") < template.order.index("Plan")
     physical = {"Api": Physical(ref="abc123", generated={"Stage": "dev"})}
     assert template.resolve({"Ref": "Api.Stage"}, physical) == "dev"
-    with pytest.raises(TemplateError, match="Api.Deployment is referred to before it exists"):
+    with pytest.raises(TemplateError, match=r"Api\.Deployment is referred to before it exists"):
         template.resolve({"Ref": "Api.Deployment"}, physical)
 
 
