@@ -133,3 +133,9 @@ def test_a_plan_for_an_unknown_tenant_is_refused(aws: LocalAws) -> None:
     with pytest.raises(TenantNotFound):
         usage.set_tenant_limits("nobody", Limits(rate=1, burst=1))
     assert aws.client("apigateway").get_api_keys()["items"] == []
+
+
+def test_no_usage_key_outlives_a_tenant_that_does_not_exist(aws: LocalAws) -> None:
+    with pytest.raises(TenantNotFound):
+        usage.ensure_usage_key("nobody")
+    assert aws.client("apigateway").get_api_keys()["items"] == []

@@ -22,9 +22,10 @@ def _default_plan() -> str:
 
 
 def ensure_usage_key(tenant_id: str) -> TenantUsage:
-    """The tenant's usage key, created on the default plan if it has none. The tenant item must exist.
+    """The tenant's usage key, created on the default plan if it has none.
 
-    Raises NotConfigured without HERALD_USAGE_PLAN_ID, botocore's ClientError when AWS refuses.
+    Raises TenantNotFound without the tenant item, NotConfigured without HERALD_USAGE_PLAN_ID, and
+    botocore's ClientError when AWS refuses.
     """
     found = repository.tenant_usage(tenant_id)
     if found is not None:
@@ -43,10 +44,11 @@ def ensure_usage_key(tenant_id: str) -> TenantUsage:
     except Exception:
         gateway.delete_key(key.id)
         raise
-    if not recorded:  # another call gave the tenant its key first: keep that one
+    if not recorded:  # another call gave the tenant its key first (keep that one), or there is no tenant
         gateway.delete_key(key.id)
         found = repository.tenant_usage(tenant_id)
-        assert found is not None
+        if found is None:
+            raise TenantNotFound(tenant_id)
         return found
     return TenantUsage(key=key, plan_id=plan)
 
