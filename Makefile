@@ -13,7 +13,7 @@ TENANT ?= dev
 ROLE ?= admin
 STACK ?=
 
-.PHONY: dev test test-unit test-integration test-e2e lint format api-key redrive-ingest soak build validate deploy bench clean
+.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan redrive-ingest soak build validate deploy bench clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ dev: $(STAMP) ## run the whole system locally (AWS emulator, API, authorizer, in
 
 api-key: $(STAMP) ## mint a key: make api-key TENANT=t ROLE=viewer|editor|admin [STACK=name]
 	@$(PY) -m local.api_key --tenant "$(TENANT)" --role "$(ROLE)" $(if $(STACK),--stack "$(STACK)")
+
+tenant-plan: $(STAMP) ## a tenant's own throttle: make tenant-plan TENANT=t RATE=r BURST=b [QUOTA=per day] [STACK=name]; no RATE/BURST: the default plan
+	@$(PY) -m local.tenant_plan --tenant "$(TENANT)" $(if $(RATE),--rate "$(RATE)") $(if $(BURST),--burst "$(BURST)") \
+	  $(if $(QUOTA),--quota "$(QUOTA)") $(if $(STACK),--stack "$(STACK)")
 
 redrive-ingest: $(STAMP) ## feed monitoring events that failed every try back in [STACK=name]
 	@$(PY) -m local.redrive_ingest $(if $(STACK),--stack "$(STACK)")

@@ -1,6 +1,7 @@
 """`make api-key TENANT=t ROLE=r [STACK=s]`: mint an API key; the key is the last line of stdout.
 
-Both ways read the stack's outputs (TableName, KeyAlias) and call the same herald.auth.service the API
+A new tenant also gets its usage plan key (API Gateway's own API key) on the default usage plan.
+Both ways read the stack's outputs (TableName, KeyAlias, UsagePlanId) and call the same herald.auth.service the API
 uses: with --stack, a deployed CloudFormation stack's, with the caller's normal AWS credentials;
 without it, the running local stack's (it leaves them in local/.state/ for its emulator's port).
 """
@@ -93,10 +94,16 @@ def stack_environment(stack: str) -> dict[str, str]:
 
 def environment_from_outputs(outputs: Mapping[str, str], stack: str) -> dict[str, str]:
     """The settings key minting needs, from a stack's outputs. Raises ApiKeyError when one is missing."""
-    missing = {"TableName", "KeyAlias"} - set(outputs)
+    missing = {"TableName", "KeyAlias", "UsagePlanId"} - set(outputs)
     if missing:
-        raise ApiKeyError(f"{stack} has no output {', '.join(sorted(missing))}; is it a Herald stack?")
-    return {"HERALD_TABLE_NAME": outputs["TableName"], "HERALD_KMS_KEY_ID": outputs["KeyAlias"]}
+        raise ApiKeyError(
+            f"{stack} has no output {', '.join(sorted(missing))}; is it a Herald stack, deployed from this version?"
+        )
+    return {
+        "HERALD_TABLE_NAME": outputs["TableName"],
+        "HERALD_KMS_KEY_ID": outputs["KeyAlias"],
+        "HERALD_USAGE_PLAN_ID": outputs["UsagePlanId"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

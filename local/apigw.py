@@ -1,9 +1,10 @@
 """API Gateway emulation: a threaded HTTP server on 127.0.0.1:HERALD_API_PORT in front of the functions.
 
 Per request, as API Gateway does: pick the route from the template's `Api` events; for a protected
-route call the REQUEST authorizer (or use its cached answer) and evaluate the returned policy; build
-the REST proxy event with the authorizer's context; and return the function's response. Failures
-become the template's GatewayResponses.
+route call the REQUEST authorizer (or use its cached answer) and evaluate the returned policy; for a
+route that requires an API key, find the key's usage plan and apply its throttle (local/throttle.py),
+then the stage-wide throttle; build the REST proxy event with the authorizer's context; and return
+the function's response. Failures become the template's GatewayResponses.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from local.apigw_events import (
 from local.constants import HOST
 from local.containers import FunctionPool, PoolClosed
 from local.deployment import ApiSpec, Authorizer
+from local.throttle import Buckets, UsagePlans
 
 log = logging.getLogger("local.apigw")
 
@@ -43,9 +45,13 @@ log = logging.getLogger("local.apigw")
 class Gateway:
     """One REST API of the template, served by its functions' pools. Thread-safe."""
 
-    def __init__(self, api: ApiSpec, pools: Mapping[str, FunctionPool]) -> None:
+    def __init__(
+        self, api: ApiSpec, pools: Mapping[str, FunctionPool], plans: UsagePlans, buckets: Buckets | None = None
+    ) -> None:
         self.api = api
         self._pools = pools
+        self._plans = plans
+        self._buckets = buckets or Buckets()
         self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, AuthorizerDecision]] = {}
         self._cache_lock = threading.Lock()
 
@@ -62,17 +68,34 @@ class Gateway:
         if match is None:
             return gateway_response(self.api, "MISSING_AUTHENTICATION_TOKEN", request_id)
         context: dict[str, Any] | None = None
+        usage_key: str | None = None
         if match.route.authorizer is not None:
             decided = self._authorize(self.api.authorizers[match.route.authorizer], request, match, request_id)
             if isinstance(decided, HttpResponse):
                 return decided
-            context = decided
+            context, usage_key = decided
+        if match.route.api_key_required:
+            if self.api.api_key_source == "HEADER":
+                usage_key = next((value for name, value in request.headers if name.lower() == "x-api-key"), None)
+            if (refused := self._meter(usage_key, request_id)) is not None:
+                return refused
+        if self.api.stage_throttle is not None and not self._buckets.allow("stage", self.api.stage_throttle):
+            return gateway_response(self.api, "THROTTLED", request_id)
         outcome = self._pools[match.route.function].invoke(proxy_event(self.api, request, match, request_id, context))
         response = read_proxy_response(outcome.result) if outcome.ok else None
         if response is None:
             log.warning("%s %s: function error or malformed proxy response", request.method, request.path)
             return gateway_response(self.api, "DEFAULT_5XX", request_id)
         return response
+
+    def _meter(self, usage_key: str | None, request_id: str) -> HttpResponse | None:
+        """403 without a key of a usage plan on this stage, 429 when the key's plan throttle is spent."""
+        plan = self._plans.plan_of(usage_key) if usage_key else None
+        if plan is None:
+            return gateway_response(self.api, "INVALID_API_KEY", request_id)
+        if plan.throttle is not None and not self._buckets.allow(f"key:{plan.key_id}", plan.throttle):
+            return gateway_response(self.api, "THROTTLED", request_id)
+        return None
 
     def _identity(self, authorizer: Authorizer, request: HttpRequest) -> tuple[str, ...] | None:
         """The identity source values, or None when one is missing (API Gateway answers 401 itself)."""
@@ -84,7 +107,8 @@ class Gateway:
 
     def _authorize(
         self, authorizer: Authorizer, request: HttpRequest, match: RouteMatch, request_id: str
-    ) -> dict[str, Any] | HttpResponse:
+    ) -> tuple[dict[str, Any], str | None] | HttpResponse:
+        """The proxy event's authorizer context and the usage key, or the gateway response refusing the call."""
         caching = authorizer.ttl_seconds > 0
         identity: tuple[str, ...] = ()
         if caching:
@@ -109,7 +133,7 @@ class Gateway:
                     self._cache[(authorizer.name, identity)] = (time.monotonic() + authorizer.ttl_seconds, decision)
         if not policy_allows(decision.policy, method_arn(self.api, request.method, request.path)):
             return gateway_response(self.api, "ACCESS_DENIED", request_id)
-        return authorizer_context(decision, int((time.monotonic() - started) * 1000))
+        return authorizer_context(decision, int((time.monotonic() - started) * 1000)), decision.usage_key
 
     def _cached(self, name: str, identity: tuple[str, ...]) -> AuthorizerDecision | None:
         with self._cache_lock:

@@ -25,6 +25,9 @@ DEFAULT_RESPONSES: dict[str, tuple[int, str | None, str]] = {
     "AUTHORIZER_CONFIGURATION_ERROR": (500, None, "AuthorizerConfigurationException"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLargeException"),
     "BAD_REQUEST_BODY": (400, "Invalid request body", "BadRequestException"),
+    "INVALID_API_KEY": (403, "Forbidden", "ForbiddenException"),
+    "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
+    "QUOTA_EXCEEDED": (429, "Limit Exceeded", "LimitExceededException"),
     # A function error or a malformed proxy response: 502 with the DEFAULT_5XX response.
     "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
 }
@@ -64,6 +67,8 @@ class AuthorizerDecision:
     principal_id: str
     policy: Mapping[str, Any]
     context: Mapping[str, Any] = field(default_factory=dict)
+    # usageIdentifierKey: the usage plan key when the API's ApiKeySourceType is AUTHORIZER.
+    usage_key: str | None = field(default=None, repr=False)
 
 
 # ---- routes
@@ -278,7 +283,13 @@ def read_decision(result: Any) -> AuthorizerDecision | None:
         return None
     if not all(isinstance(value, str | int | float | bool) for value in context.values()):
         return None  # API Gateway refuses nested context values
-    return AuthorizerDecision(principal_id=str(principal), policy=result["policyDocument"], context=context)
+    usage_key = result.get("usageIdentifierKey")
+    return AuthorizerDecision(
+        principal_id=str(principal),
+        policy=result["policyDocument"],
+        context=context,
+        usage_key=usage_key if isinstance(usage_key, str) and usage_key else None,
+    )
 
 
 def authorizer_context(decision: AuthorizerDecision, latency_ms: int) -> dict[str, Any]:

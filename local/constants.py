@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REGION = "us-east-1"
@@ -33,6 +33,17 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _parameters(raw: str) -> dict[str, str]:
+    """`Name=value Name=value` (values without spaces; commas are fine: `EgressAllow=a,b`)."""
+    found: dict[str, str] = {}
+    for pair in raw.split():
+        name, equals, value = pair.partition("=")
+        if not equals or not name.isalnum():
+            raise ValueError(f"HERALD_LOCAL_PARAMETERS must be Name=value pairs separated by spaces, not {pair!r}")
+        found[name] = value
+    return found
+
+
 @dataclass(frozen=True)
 class LocalConfig:
     """The local stack's own knobs (HERALD_API_PORT, HERALD_AWS_PORT, HERALD_DEV_API_KEY, HERALD_LOCAL_*)."""
@@ -43,6 +54,8 @@ class LocalConfig:
     event_log: Path | None
     aws_log: Path | None
     containers: int
+    # HERALD_LOCAL_PARAMETERS="Name=value Name=value": template parameter overrides, as sam --parameter-overrides.
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -66,4 +79,5 @@ class LocalConfig:
             event_log=Path(env["HERALD_LOCAL_EVENT_LOG"]) if env.get("HERALD_LOCAL_EVENT_LOG") else None,
             aws_log=Path(env["HERALD_LOCAL_AWS_LOG"]) if env.get("HERALD_LOCAL_AWS_LOG") else None,
             containers=int(containers),
+            parameters=_parameters(env.get("HERALD_LOCAL_PARAMETERS", "")),
         )

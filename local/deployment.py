@@ -49,6 +49,16 @@ class Route:
     method: str
     function: str
     authorizer: str | None
+    # Auth.ApiKeyRequired: the call must carry a key of a usage plan on this stage.
+    api_key_required: bool = False
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """A token bucket's settings: requests per second and how many may come at once."""
+
+    rate: float
+    burst: int
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,10 @@ class ApiSpec:
     gateway_responses: Mapping[str, GatewayResponse]
     stage_variables: Mapping[str, str]
     routes: tuple[Route, ...]
+    # Where a usage plan's key comes from: the x-api-key header (HEADER) or the authorizer (AUTHORIZER).
+    api_key_source: str = "HEADER"
+    # MethodSettings for every resource and method: the stage-wide ceiling above every usage plan.
+    stage_throttle: Throttle | None = None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-# Credentials are masked: the API key headers, and any Herald API key (a request or a response may hold one).
-_MASKED_KEYS = frozenset({"x-api-key", "authorization"})
+# Credentials are masked: the API key headers, any Herald API key (a request or a response may hold one),
+# and the usage plan key an authorizer answers (not a secret of Herald's, but never written down).
+_MASKED_KEYS = frozenset({"x-api-key", "authorization", "usageidentifierkey"})
 _API_KEY = re.compile(r"hrld_[A-Za-z0-9_-]{8,}")
 MASK = "••••••••"
 

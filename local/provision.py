@@ -23,6 +23,7 @@ _HANDLERS: dict[str, Callable[[Aws, Deployment, str, dict[str, Any]], Physical]]
     "AWS::KMS::Key": resources.key,
     "AWS::KMS::Alias": resources.alias,
     "AWS::Logs::LogGroup": resources.log_group,
+    "AWS::ApiGateway::UsagePlan": resources.usage_plan,
     "AWS::Serverless::LayerVersion": serverless.layer,
     "AWS::Serverless::Api": serverless.api,
     "AWS::Serverless::Function": serverless.function,

@@ -1,4 +1,5 @@
-"""AWS resources of the template, created in the emulator: DynamoDB, SQS, SNS, KMS, CloudWatch Logs.
+"""AWS resources of the template, created in the emulator: DynamoDB, SQS, SNS, KMS, CloudWatch Logs, and
+API Gateway usage plans (the local gateway reads their throttles from the emulator).
 
 Each handler takes the resource's resolved properties and returns its `Ref` and `Fn::GetAtt` values.
 A property a handler does not know is an error, never silently dropped.
@@ -194,3 +195,27 @@ def log_group(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str
     if "RetentionInDays" in props:
         logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
     return Physical(ref=name, attributes={"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"})
+
+
+def usage_plan(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """An API Gateway usage plan on the template's API stages. Raises TemplateError for a property not emulated."""
+    unexpected(logical_id, props, {"UsagePlanName", "Description", "ApiStages", "Throttle", "Quota", "Tags"})
+    args: dict[str, Any] = {
+        "name": props.get("UsagePlanName") or physical_name(deployment, logical_id),
+        "description": str(props.get("Description", "")),
+        "apiStages": [],
+    }
+    for stage in props.get("ApiStages") or []:
+        unexpected(f"{logical_id}.ApiStages", stage, {"ApiId", "Stage"})
+        args["apiStages"].append({"apiId": str(stage["ApiId"]), "stage": str(stage["Stage"])})
+    if throttle := props.get("Throttle"):
+        unexpected(f"{logical_id}.Throttle", throttle, {"RateLimit", "BurstLimit"})
+        args["throttle"] = {"rateLimit": float(throttle["RateLimit"]), "burstLimit": int(throttle["BurstLimit"])}
+    if quota := props.get("Quota"):
+        unexpected(f"{logical_id}.Quota", quota, {"Limit", "Period", "Offset"})
+        args["quota"] = {"limit": int(quota["Limit"]), "period": str(quota["Period"])} | (
+            {"offset": int(quota["Offset"])} if "Offset" in quota else {}
+        )
+    if tags := _tags(props):
+        args["tags"] = {tag["Key"]: tag["Value"] for tag in tags}
+    return Physical(ref=str(aws.client("apigateway").create_usage_plan(**args)["id"]))

@@ -23,6 +23,7 @@ from local.deployment import (
     RuleSource,
     SnsSource,
     SqsSource,
+    Throttle,
 )
 from local.resources import attribute_text, create_queue, physical_name, unexpected
 from local.template import Physical, TemplateError
@@ -57,7 +58,7 @@ def _api_id(deployment: Deployment, logical_id: str) -> str:
 
 
 _API_IGNORED = {
-    "Name", "Description", "TracingEnabled", "MethodSettings", "Tags", "EndpointConfiguration", "OpenApiVersion",
+    "Name", "Description", "TracingEnabled", "Tags", "EndpointConfiguration", "OpenApiVersion",
     "AccessLogSetting", "CacheClusterEnabled", "CacheClusterSize", "MinimumCompressionSize", "AlwaysDeploy",
 }  # fmt: skip
 
@@ -65,9 +66,17 @@ _API_IGNORED = {
 def api(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
     """A REST API's id; its routes are joined by finish_apis. Raises TemplateError for what is not emulated."""
     # Cors, BinaryMediaTypes, DefinitionBody, ... change what the gateway does; refuse rather than ignore them.
-    unexpected(logical_id, props, _API_IGNORED | {"StageName", "Auth", "GatewayResponses", "Variables"})
+    unexpected(
+        logical_id,
+        props,
+        _API_IGNORED | {"StageName", "Auth", "GatewayResponses", "Variables", "MethodSettings", "ApiKeySourceType"},
+    )
     api_id = _api_id(deployment, logical_id)
-    return Physical(ref=api_id, attributes={"RootResourceId": api_id[:6], "ApiId": api_id})
+    return Physical(
+        ref=api_id,
+        attributes={"RootResourceId": api_id[:6], "ApiId": api_id},
+        generated={"Stage": str(props["StageName"])},
+    )
 
 
 _FUNCTION_KNOWN = {
@@ -137,7 +146,7 @@ def _event_source(aws: Aws, deployment: Deployment, spec: FunctionSpec, name: st
     where = f"{spec.logical_id}.Events.{name}"
     if kind == "Api":
         unexpected(where, props, {"Path", "Method", "RestApiId", "Auth"})
-        unexpected(f"{where}.Auth", props.get("Auth") or {}, {"Authorizer"})
+        unexpected(f"{where}.Auth", props.get("Auth") or {}, {"Authorizer", "ApiKeyRequired"})
         if "RestApiId" not in props:
             raise TemplateError(f"{where}: the implicit ServerlessRestApi is not emulated; set RestApiId")
         # Joined to their API once every function exists (see _finish_apis).
@@ -246,6 +255,18 @@ def _gateway_responses(props: Mapping[str, Any]) -> dict[str, GatewayResponse]:
     return responses
 
 
+def _stage_throttle(logical_id: str, props: Mapping[str, Any]) -> Throttle | None:
+    """The throttle of MethodSettings' `/*` `*` entry; other settings (tracing, metrics) are not emulated."""
+    for setting in props.get("MethodSettings") or []:
+        if setting.get("ResourcePath") == "/*" and setting.get("HttpMethod") == "*":
+            if "ThrottlingRateLimit" not in setting or "ThrottlingBurstLimit" not in setting:
+                return None
+            return Throttle(rate=float(setting["ThrottlingRateLimit"]), burst=int(setting["ThrottlingBurstLimit"]))
+        if any(name.startswith("Throttling") for name in setting):
+            raise TemplateError(f"{logical_id}: only a stage-wide (/* and *) throttle is emulated")
+    return None
+
+
 def _authorizers(deployment: Deployment, logical_id: str, auth: Mapping[str, Any]) -> dict[str, Authorizer]:
     by_arn = {spec.arn: spec.logical_id for spec in deployment.functions.values()}
     found: dict[str, Authorizer] = {}
@@ -280,17 +301,22 @@ def finish_apis(deployment: Deployment) -> None:
         if default is not None and default not in authorizers:
             raise TemplateError(f"{logical_id}: DefaultAuthorizer {default} is not declared")
         api_id = deployment.ref(logical_id)
+        key_source = str(props.get("ApiKeySourceType", "HEADER"))
+        if key_source not in ("HEADER", "AUTHORIZER"):
+            raise TemplateError(f"{logical_id}: ApiKeySourceType must be HEADER or AUTHORIZER, not {key_source}")
         routes = []
         for rest_api_id, function, event in pending:
             if rest_api_id != api_id:
                 continue
-            chosen = (event.get("Auth") or {}).get("Authorizer", default)
+            event_auth = event.get("Auth") or {}
+            chosen = event_auth.get("Authorizer", default)
             routes.append(
                 Route(
                     path=str(event["Path"]),
                     method=str(event["Method"]).upper(),
                     function=function,
                     authorizer=None if chosen in (None, "NONE") else str(chosen),
+                    api_key_required=bool(event_auth.get("ApiKeyRequired", auth.get("ApiKeyRequired", False))),
                 )
             )
         deployment.apis[logical_id] = ApiSpec(
@@ -301,6 +327,8 @@ def finish_apis(deployment: Deployment) -> None:
             gateway_responses=_gateway_responses(props),
             stage_variables={str(k): str(v) for k, v in (props.get("Variables") or {}).items()},
             routes=tuple(routes),
+            api_key_source=key_source,
+            stage_throttle=_stage_throttle(logical_id, props),
         )
     orphans = {rest_api_id for rest_api_id, _, _ in pending} - {api.api_id for api in deployment.apis.values()}
     if orphans:

@@ -32,6 +32,7 @@ from local.eventlog import EventLog
 from local.provision import deploy, resolve_outputs
 from local.runtime import function_environment
 from local.template import TemplateError
+from local.throttle import UsagePlans
 
 log = logging.getLogger("local")
 _JOIN_SECONDS = 3.0
@@ -62,7 +63,7 @@ class LocalStack:
         """Raises StartupError (or TemplateError, EmulatorError) when something cannot start."""
         if port_in_use(self.config.api_port):
             raise StartupError(f"port {self.config.api_port} is in use: stop what listens there or set HERALD_API_PORT")
-        template = template_module.load()
+        template = template_module.load(parameter_overrides=self.config.parameters)
         self.emulator.start()
         self.emulator.wait_ready()
         aws = Aws(self.emulator.endpoint)
@@ -89,7 +90,8 @@ class LocalStack:
         self._write_state(deployment)
         self._start_pollers(deployment, aws)
         for api in deployment.apis.values():
-            server = ApiServer(self.config.api_port, Gateway(api, self.pools))
+            plans = UsagePlans(aws.client("apigateway"), api.api_id, api.stage)
+            server = ApiServer(self.config.api_port, Gateway(api, self.pools, plans))
             self.servers.append(server)
             self._thread(f"api:{api.logical_id}", server.serve_forever)
 
@@ -106,6 +108,7 @@ class LocalStack:
     def _mint_admin_key(self, deployment: Deployment) -> str:
         environment = {
             **deployment.environment(),
+            **api_key.environment_from_outputs(resolve_outputs(deployment), "the local stack"),
             **{key: value for key, value in self.environ.items() if key.startswith("HERALD_")},
             **DUMMY_CREDENTIALS,
             "AWS_ENDPOINT_URL": self.emulator.endpoint,

@@ -51,6 +51,8 @@ class Physical:
 
     ref: str
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    # Resources SAM generates that a `Ref` names as `<LogicalId>.<Suffix>` (an Api's `Stage`).
+    generated: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -198,8 +200,8 @@ class Template:
             for item in value:
                 found |= self.references(item)
         elif isinstance(value, dict):
-            if set(value) == {"Ref"} and value["Ref"] in self.resources:
-                found.add(value["Ref"])
+            if set(value) == {"Ref"} and str(value["Ref"]).split(".")[0] in self.resources:
+                found.add(str(value["Ref"]).split(".")[0])
             elif set(value) == {"Fn::GetAtt"}:
                 found.add(self._getatt_args(value["Fn::GetAtt"])[0])
             elif set(value) == {"Fn::Sub"}:
@@ -288,7 +290,10 @@ class Template:
             return pseudo[name]
         if name in physical:
             return physical[name].ref
-        if name in self.resources:
+        logical_id, _, suffix = name.partition(".")
+        if suffix and logical_id in physical and suffix in physical[logical_id].generated:
+            return physical[logical_id].generated[suffix]
+        if logical_id in self.resources:
             raise TemplateError(f"{name} is referred to before it exists")
         raise TemplateError(f"Ref to unknown name {name}")
 

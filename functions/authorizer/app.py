@@ -1,4 +1,4 @@
-"""AuthorizerFunction: API key (x-api-key or Authorization: Bearer) → tenant and role."""
+"""AuthorizerFunction: API key (x-api-key or Authorization: Bearer) → tenant, role and usage plan key."""
 
 from typing import Any
 
@@ -15,18 +15,22 @@ from herald.observability import logger
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)
 def handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
     try:
-        principal = service.authenticate(service.key_from_headers(event.headers))
+        grant = service.authenticate(service.key_from_headers(event.headers))
     except Unauthorized:
         # API Gateway turns exactly this message into its 401 (UNAUTHORIZED gateway response).
         raise Exception("Unauthorized") from None  # noqa: TRY002
     # Allow every /v1 route for this key: roles are enforced per route by the API function.
     arn = event.parsed_arn
     resource = f"arn:aws:execute-api:{arn.region}:{arn.aws_account_id}:{arn.api_id}/{arn.stage}/*/*"
-    return {
-        "principalId": principal.key_id,
+    answer: dict[str, Any] = {
+        "principalId": grant.principal.key_id,
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resource}],
         },
-        "context": principal.to_context(),
+        "context": grant.principal.to_context(),
     }
+    # API Gateway throttles the call by this key's usage plan; without one it answers 403 itself.
+    if grant.usage_key:
+        answer["usageIdentifierKey"] = grant.usage_key
+    return answer

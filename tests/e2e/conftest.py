@@ -186,6 +186,9 @@ def start_stack(directory: Path, **extra_env: str) -> Stack:
         "HERALD_EGRESS_ALLOW": "127.0.0.1",
         "HERALD_RETRY_SCHEDULE": "1,1,1",
         "HERALD_LOCAL_EVENT_LOG": str(directory / "events.jsonl"),
+        # Suites that do not test throttling poll the API hard: no usage plan or stage limit may refuse them.
+        "HERALD_LOCAL_PARAMETERS": "ApiRateLimit=100000 ApiBurstLimit=100000 "
+        "TenantRateLimit=100000 TenantBurstLimit=100000",
     }
     env.update({**defaults, **extra_env})
     output = directory / "stack.log"

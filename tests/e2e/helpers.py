@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -12,7 +15,7 @@ from urllib.parse import parse_qs
 
 import requests
 
-from tests.e2e.conftest import Received, Receiver, Stack, wait_until
+from tests.e2e.conftest import ROOT, Received, Receiver, Stack, wait_until
 
 TEST_TITLE = "Test notification from Herald"  # what /test sends (API.md §4)
 SOURCE_URL = "https://status.example.com/m/42"
@@ -174,3 +177,18 @@ def send_now(herald: Herald, channel: str, notification: dict[str, Any]) -> dict
     [delivery] = reply.json()["deliveries"]
     assert delivery["success"] is True, delivery
     return dict(delivery)
+
+
+def run_make(stack: Stack, target: str, *assignments: str) -> subprocess.CompletedProcess[str]:
+    """`make -s <target> NAME=value...` against `stack` (its ports), as an operator runs it; bounded to 60 s."""
+    env = {**os.environ, "HERALD_API_PORT": str(stack.api_port), "HERALD_AWS_PORT": str(stack.aws_port)}
+    # -o: the venv is already installed (this test runs in it); never reinstall from inside a test.
+    return subprocess.run(
+        ["make", "-s", "-o", ".venv/.installed", target, *assignments, f"PY={sys.executable}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -11,13 +11,13 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import uuid
 
 import pytest
 
 from local.cfn_yaml import load_yaml
 from tests.e2e.conftest import ROOT, Stack, children_of, port_open, start_stack, wait_until
+from tests.e2e.helpers import run_make
 
 pytestmark = pytest.mark.e2e
 
@@ -31,17 +31,7 @@ def gateway_body(kind: str) -> dict[str, str]:
 
 
 def make_api_key(stack: Stack, tenant: str, role: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HERALD_API_PORT": str(stack.api_port), "HERALD_AWS_PORT": str(stack.aws_port)}
-    # -o: the venv is already installed (this test runs in it); never reinstall from inside a test.
-    return subprocess.run(
-        ["make", "-s", "-o", ".venv/.installed", "api-key", f"TENANT={tenant}", f"ROLE={role}", f"PY={sys.executable}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_make(stack, "api-key", f"TENANT={tenant}", f"ROLE={role}")
 
 
 @pytest.fixture(scope="module")

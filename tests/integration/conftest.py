@@ -19,6 +19,7 @@ from herald import aws as herald_aws
 from herald.settings import get_settings
 from local import provision
 from local import template as template_module
+from local.api_key import environment_from_outputs
 from local.aws import Aws
 from local.constants import DUMMY_CREDENTIALS, REGION
 from local.deployment import Deployment
@@ -86,7 +87,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAws]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         deployment = provision.deploy(_template(), _clients())
-        environment = deployment.environment()
+        # The functions' environment, and the default usage plan the tools that create tenants use.
+        outputs = provision.resolve_outputs(deployment)
+        environment = {**deployment.environment(), **environment_from_outputs(outputs, "template.yaml")}
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         _reset_herald()

@@ -98,6 +98,12 @@ class ConfigUnreadable(Conflict):
     code = "config_unreadable"
 
 
+class NotConfigured(HeraldError):
+    """A setting the operation needs is missing (the message names it); not the caller's fault."""
+
+    code = "not_configured"
+
+
 class ForbiddenTarget(HeraldError):
     """An outbound URL or address that the egress policy refuses (SSRF guard)."""
 

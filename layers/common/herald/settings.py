@@ -26,6 +26,9 @@ class Settings(BaseModel):
     # A PEM file of CAs trusted besides certifi's roots: receivers behind a private CA (ntfy, Gotify, ...).
     ca_bundle: str | None = Field(None, alias="HERALD_CA_BUNDLE")
     auth_cache_seconds: int = Field(30, alias="HERALD_AUTH_CACHE_SECONDS")
+    # The default API Gateway usage plan every new tenant's usage key joins (stack output UsagePlanId).
+    # Only the tools that create tenants need it (make api-key, make dev, make tenant-plan).
+    usage_plan_id: str = Field("", alias="HERALD_USAGE_PLAN_ID")
 
     model_config = {"populate_by_name": True, "frozen": True}
 

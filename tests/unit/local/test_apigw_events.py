@@ -313,6 +313,20 @@ def test_read_decision_accepts_a_well_formed_result() -> None:
     assert decision == AuthorizerDecision("t1", _policy(), {"tenant": "t1", "n": 2, "ok": True})
 
 
+def test_read_decision_keeps_the_usage_identifier_key_out_of_the_context() -> None:
+    result = {"principalId": "t1", "policyDocument": _policy(), "context": {}, "usageIdentifierKey": "k" * 40}
+    decision = read_decision(result)
+    assert decision is not None and decision.usage_key == "k" * 40
+    assert "k" * 40 not in repr(decision)
+    assert "usageIdentifierKey" not in authorizer_context(decision, 1)
+
+
+@pytest.mark.parametrize("usage_key", [None, "", 42])
+def test_read_decision_without_a_usable_usage_key(usage_key) -> None:
+    decision = read_decision({"principalId": "t1", "policyDocument": _policy(), "usageIdentifierKey": usage_key})
+    assert decision is not None and decision.usage_key is None
+
+
 @pytest.mark.parametrize(
     "result",
     [
@@ -358,6 +372,9 @@ def _headers(response) -> dict[str, str]:
         ("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", "MissingAuthenticationTokenException"),
         ("AUTHORIZER_CONFIGURATION_ERROR", 500, None, "AuthorizerConfigurationException"),
         ("DEFAULT_5XX", 502, "Internal server error", "InternalServerErrorException"),
+        ("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException"),
+        ("THROTTLED", 429, "Too Many Requests", "TooManyRequestsException"),
+        ("QUOTA_EXCEEDED", 429, "Limit Exceeded", "LimitExceededException"),
     ],
 )
 def test_default_gateway_responses(kind: str, status: int, message, error_type: str) -> None:

@@ -390,7 +390,9 @@ def test_unsupported_resource_type_fails_loudly() -> None:
 
 def test_the_project_template_binds() -> None:
     template = load(TEMPLATE_PATH)
-    assert template.conditions == {"IsDevStage": True}
+    assert template.conditions == {"IsDevStage": True, "HasTenantQuota": False}
+    assert template.order.index("Api") < template.order.index("TenantUsagePlan")
+    assert load(TEMPLATE_PATH, parameter_overrides={"TenantDailyQuota": "500"}).conditions["HasTenantQuota"]
     assert template.order.index("CommonLayer") < min(
         template.order.index(lid) for lid, r in template.resources.items() if r.type == "AWS::Serverless::Function"
     )
@@ -398,6 +400,17 @@ def test_the_project_template_binds() -> None:
         load(TEMPLATE_PATH, parameter_overrides={"Stage": "Prod"})
     with pytest.raises(TemplateError, match="LogRetentionDays='31' is not one of"):
         load(TEMPLATE_PATH, parameter_overrides={"LogRetentionDays": "31"})
+
+
+def test_ref_to_a_sam_generated_resource() -> None:
+    """`!Ref Api.Stage` names the stage SAM generates for the Api: its name, and a dependency on the Api."""
+    template = _template({"Resources": {"Api": _queue(), "Plan": _queue({"Stage": {"Ref": "Api.Stage"}})}})
+    assert template.references({"Ref": "Api.Stage"}) == {"Api"}
+    assert template.order.index("Api") < template.order.index("Plan")
+    physical = {"Api": Physical(ref="abc123", generated={"Stage": "dev"})}
+    assert template.resolve({"Ref": "Api.Stage"}, physical) == "dev"
+    with pytest.raises(TemplateError, match=r"Api\.Deployment is referred to before it exists"):
+        template.resolve({"Ref": "Api.Deployment"}, physical)
 
 
 # ---- divergences from CloudFormation found by these tests, now fixed

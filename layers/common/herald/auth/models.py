@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from herald.auth.roles import Role
@@ -47,3 +47,36 @@ class CreatedKey:
     prefix: str
     created_at: str
     key: str
+
+
+@dataclass(frozen=True)
+class UsageKey:
+    """A tenant's API Gateway API key (not a Herald `hrld_` key): what its usage plan meters."""
+
+    id: str
+    value: str = field(repr=False)  # not a Herald secret, but never logged
+
+
+@dataclass(frozen=True)
+class TenantUsage:
+    """The tenant's usage key and the usage plan it is in (the default one or the tenant's own)."""
+
+    key: UsageKey
+    plan_id: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A usage plan's throttle (requests per second, token bucket size) and optional daily quota."""
+
+    rate: float
+    burst: int
+    daily_quota: int | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the authorizer answers for a key: who is calling, and the usage key API Gateway meters."""
+
+    principal: Principal
+    usage_key: str | None = field(default=None, repr=False)

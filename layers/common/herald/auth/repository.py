@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from herald import db
-from herald.auth.models import ApiKey
+from herald.auth.models import ApiKey, TenantUsage, UsageKey
 from herald.auth.roles import Role
 from herald.timeutil import iso, utcnow
 
@@ -45,6 +45,49 @@ def put_tenant(tenant_id: str) -> bool:
 
 def tenant_exists(tenant_id: str) -> bool:
     return "Item" in db.table().get_item(Key={"pk": db.tenant_pk(tenant_id), "sk": "TENANT"})
+
+
+def tenant_usage(tenant_id: str) -> TenantUsage | None:
+    """The tenant's usage key and plan, read consistently; None before it has one."""
+    item = db.table().get_item(Key={"pk": db.tenant_pk(tenant_id), "sk": "TENANT"}, ConsistentRead=True).get("Item")
+    if not item or "usageKeyId" not in item:
+        return None
+    return TenantUsage(key=UsageKey(id=item["usageKeyId"], value=item["usageKey"]), plan_id=item["usagePlanId"])
+
+
+def usage_key_value(tenant_id: str) -> str | None:
+    """Only the tenant's usage key value: what the authorizer answers as usageIdentifierKey."""
+    item = (
+        db.table()
+        .get_item(Key={"pk": db.tenant_pk(tenant_id), "sk": "TENANT"}, ProjectionExpression="usageKey")
+        .get("Item")
+    )
+    return str(item["usageKey"]) if item and "usageKey" in item else None
+
+
+def put_usage_key(tenant_id: str, key: UsageKey, plan_id: str) -> bool:
+    """Record the tenant's usage key unless it has one already (True when this one was recorded)."""
+    try:
+        db.table().update_item(
+            Key={"pk": db.tenant_pk(tenant_id), "sk": "TENANT"},
+            UpdateExpression="SET usageKeyId = :id, usageKey = :value, usagePlanId = :plan",
+            ConditionExpression=Attr("pk").exists() & Attr("usageKeyId").not_exists(),
+            ExpressionAttributeValues={":id": key.id, ":value": key.value, ":plan": plan_id},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def set_usage_plan(tenant_id: str, plan_id: str) -> None:
+    db.table().update_item(
+        Key={"pk": db.tenant_pk(tenant_id), "sk": "TENANT"},
+        UpdateExpression="SET usagePlanId = :plan",
+        ConditionExpression=Attr("usageKeyId").exists(),
+        ExpressionAttributeValues={":plan": plan_id},
+    )
 
 
 def put_key(key: ApiKey, digest: str) -> None:

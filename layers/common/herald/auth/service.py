@@ -6,15 +6,15 @@ import threading
 import time
 from collections.abc import Mapping
 
-from herald.auth import keys, repository
-from herald.auth.models import ApiKey, CreatedKey, Principal
+from herald.auth import keys, repository, usage
+from herald.auth.models import ApiKey, CreatedKey, Grant, Principal
 from herald.auth.roles import Role
 from herald.errors import ApiKeyNotFound, Conflict, Unauthorized
 from herald.ids import new_id
 from herald.settings import get_settings
 from herald.timeutil import iso
 
-_cache: dict[str, tuple[float, Principal]] = {}
+_cache: dict[str, tuple[float, Grant]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -29,8 +29,10 @@ def key_from_headers(headers: Mapping[str, str] | None) -> str:
     raise Unauthorized("Missing API key: send it as x-api-key or Authorization: Bearer.")
 
 
-def authenticate(key: str) -> Principal:
-    """The tenant and role of a key. Raises Unauthorized for a malformed, unknown or revoked key.
+def authenticate(key: str) -> Grant:
+    """The tenant and role of a key, and the tenant's usage key (None before it has one).
+
+    Raises Unauthorized for a malformed, unknown or revoked key.
 
     Results are kept for at most HERALD_AUTH_CACHE_SECONDS (≤30 s), so a revoked key stops
     working within that time.
@@ -49,10 +51,11 @@ def authenticate(key: str) -> Principal:
             _cache.pop(digest, None)
         raise Unauthorized("Unknown API key.")
     principal = Principal(tenant_id=record.tenant_id, role=record.role, key_id=record.id)
+    grant = Grant(principal=principal, usage_key=repository.usage_key_value(record.tenant_id))
     with _cache_lock:
-        _cache[digest] = (now + min(30, get_settings().auth_cache_seconds), principal)
+        _cache[digest] = (now + min(30, get_settings().auth_cache_seconds), grant)
     repository.touch_key(record.tenant_id, record.id)
-    return principal
+    return grant
 
 
 def forget_cached_keys() -> None:
@@ -65,12 +68,17 @@ def ensure_tenant(tenant_id: str) -> None:
 
 
 def create_api_key(tenant_id: str, role: str | Role, name: str, key: str | None = None) -> CreatedKey:
-    """Mint a key for a tenant (created if new). `key` lets `make dev` reuse HERALD_DEV_API_KEY."""
+    """Mint a key for a tenant (created if new, with its usage key on the default usage plan).
+
+    `key` lets `make dev` reuse HERALD_DEV_API_KEY. Raises ValueError for a malformed key, and
+    NotConfigured when a new tenant needs a usage key and HERALD_USAGE_PLAN_ID is not set.
+    """
     parsed_role = role if isinstance(role, Role) else Role.parse(role)
     full = key or keys.generate()
     if not keys.looks_valid(full):
         raise ValueError("An API key must start with hrld_ and be 20-200 ASCII characters long.")
     repository.put_tenant(tenant_id)
+    usage.ensure_usage_key(tenant_id)
     record = ApiKey(
         id=new_id("key"),
         tenant_id=tenant_id,
