@@ -6,6 +6,8 @@ environment), and points this process's herald package at it.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -116,3 +118,25 @@ def ingest(aws: LocalAws) -> Any:
     from tests.support.api import load_handler
 
     return load_handler("ingest")
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Every log line written during the test: Herald's logger (its handler's stream, swapped) and, through
+    a root handler at DEBUG, every other logger that propagates (urllib3, botocore, ...) at the levels
+    Herald leaves them."""
+    from herald.observability import logger
+
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    root = logging.getLogger()
+    handler = logging.StreamHandler(buffer)
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        root.setLevel(level)
+        root.removeHandler(handler)
+        logger.registered_handler.setStream(previous)

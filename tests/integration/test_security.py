@@ -11,6 +11,7 @@ from herald.auth import service as auth
 from tests.support.api import ApiClient
 from tests.support.hostile import HOSTILE_URLS
 from tests.support.samples import KINDS, SAMPLES, SECRET_MARK
+from tests.support.tables import scan_all
 
 URL_FIELDS = {
     "slack": "webhookUrl",
@@ -172,13 +173,7 @@ def test_a_scan_of_the_whole_table_finds_no_secret_in_clear(api, keys):
             "fromNumber": "+14155550000",
         },
     )
-    items = []
-    response = db.table().scan()
-    items += response["Items"]
-    while "LastEvaluatedKey" in response:
-        response = db.table().scan(ExclusiveStartKey=response["LastEvaluatedKey"])
-        items += response["Items"]
-    dump = repr(items)
+    dump = repr(scan_all())
     assert SECRET_MARK not in dump
     for secret_key in keys.values():
         assert secret_key not in dump
