@@ -140,3 +140,24 @@ def log_lines() -> Iterator[io.StringIO]:
         root.setLevel(level)
         root.removeHandler(handler)
         logger.registered_handler.setStream(previous)
+
+
+@pytest.fixture
+def deliver(aws: LocalAws) -> Any:
+    """Runs the sender function over the delivery queue until a receive finds it empty (a retried
+    message stays hidden for its delay), ten messages at a time as SQS would give them."""
+    from local.records import sqs_record
+    from tests.support.api import LambdaContext, load_handler
+
+    sender = load_handler("sender")
+    sqs, arn = aws.client("sqs"), aws.deployment.sqs_sources[0].queue_arn
+
+    def run() -> None:
+        for _ in range(50):
+            messages = sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return
+            sender.handler({"Records": [sqs_record(m, arn) for m in messages]}, LambdaContext())
+        raise AssertionError("the delivery queue did not empty")
+
+    return run
