@@ -28,15 +28,12 @@ import requests
 from botocore.config import Config
 
 from tests.support.pki import Pki, make_pki
+from tests.support.samples import FIXED_HOST_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_SECONDS = 90.0
 STOP_SECONDS = 20.0
 _READY = re.compile(r"Herald local stack ready in ([0-9.]+) s")
-# Kinds whose API host is not in the channel config, so HERALD_ENDPOINT_<KIND> can replace it.
-FIXED_HOST_KINDS = (
-    "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
-)  # fmt: skip
 # The name HTTPS receivers are reached by: the stack's /etc/hosts (HERALD_LOCAL_HOSTS) maps it to 127.0.0.1,
 # and its certificate comes from the session's test CA, which the stack trusts through HERALD_CA_BUNDLE.
 TLS_NAME = "receiver.herald.test"

@@ -6,6 +6,8 @@ environment), and points this process's herald package at it.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -119,3 +121,46 @@ def ingest(aws: LocalAws) -> Any:
     from tests.support.api import load_handler
 
     return load_handler("ingest")
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Every log line written during the test: Herald's logger (its handler's stream, swapped) and, through
+    a root handler at DEBUG, every other logger that propagates (urllib3, botocore, ...) at the levels
+    Herald leaves them."""
+    from herald.observability import logger
+
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    root = logging.getLogger()
+    handler = logging.StreamHandler(buffer)
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        root.setLevel(level)
+        root.removeHandler(handler)
+        logger.registered_handler.setStream(previous)
+
+
+@pytest.fixture
+def deliver(aws: LocalAws) -> Any:
+    """Runs the sender function over the delivery queue until a receive finds it empty (a retried
+    message stays hidden for its delay), ten messages at a time as SQS would give them."""
+    from local.records import sqs_record
+    from tests.support.api import LambdaContext, load_handler
+
+    sender = load_handler("sender")
+    sqs, arn = aws.client("sqs"), aws.deployment.sqs_sources[0].queue_arn
+
+    def run() -> None:
+        for _ in range(50):
+            messages = sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return
+            sender.handler({"Records": [sqs_record(m, arn) for m in messages]}, LambdaContext())
+        raise AssertionError("the delivery queue did not empty")
+
+    return run

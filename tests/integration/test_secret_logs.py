@@ -8,32 +8,17 @@ it shows `configError`, /test is 409 naming the problem, the sender fails it onc
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterator
 
 import pytest
 from pydantic import ValidationError
 
 from herald.adapters import registry
-from herald.crypto import context_for, get_crypto
-from herald.db import table, tenant_pk
-from herald.observability import logger
 from local.records import sqs_record
 from tests.support.api import LambdaContext, load_handler
+from tests.support.tables import reseal_channel_config
 
 CANARY = "CANARY-7d1f0c-secret"
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    """Everything Herald's logger writes during the test (its handler's stream, swapped)."""
-    buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        logger.registered_handler.setStream(previous)
 
 
 @pytest.mark.parametrize("kind", sorted(registry.ADAPTERS))
@@ -48,13 +33,7 @@ def test_no_config_model_quotes_its_input_in_a_validation_error(kind):
 def break_stored_config(channel_id: str) -> None:
     """As if a later release refused what this one stored: an extra key, holding a secret."""
     stale = {"url": f"https://hooks.example.com/{CANARY}", "secret": f"s-{CANARY}", "legacyToken": f"t-{CANARY}"}
-    sealed = get_crypto().seal_json(stale, context_for("acme", channel_id))
-    table().update_item(
-        Key={"pk": tenant_pk("acme"), "sk": f"CH#{channel_id}"},
-        UpdateExpression="SET #config = :sealed",
-        ExpressionAttributeNames={"#config": "config"},
-        ExpressionAttributeValues={":sealed": sealed},
-    )
+    reseal_channel_config("acme", channel_id, stale)
 
 
 def webhook(api, key) -> str:

@@ -56,6 +56,7 @@ class ApiClient:
     def __init__(self) -> None:
         self.api = load_handler("api")
         self.authorizer = load_handler("authorizer")
+        self.replies: list[Reply] = []  # every answer given, for tests that search all of them
 
     def request(
         self,
@@ -80,7 +81,9 @@ class ApiClient:
         if not public:
             decision = self._authorize(method, path, sent, query)
             if decision is None:
-                return Reply(401, {}, json.dumps({"error": "Missing or unknown API key.", "code": "unauthorized"}))
+                unauthorized = {"error": "Missing or unknown API key.", "code": "unauthorized"}
+                self.replies.append(Reply(401, {}, json.dumps(unauthorized)))
+                return self.replies[-1]
             authorizer_context = decision
         event = {
             "resource": path if public else "/v1/{proxy+}",
@@ -107,7 +110,8 @@ class ApiClient:
             "isBase64Encoded": False,
         }
         result = self.api.handler(event, LambdaContext())
-        return Reply(result["statusCode"], result.get("headers") or {}, result.get("body") or "")
+        self.replies.append(Reply(result["statusCode"], result.get("headers") or {}, result.get("body") or ""))
+        return self.replies[-1]
 
     def _authorize(self, method: str, path: str, headers: dict[str, str], query: dict[str, str] | None) -> Any:
         event = {

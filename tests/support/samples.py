@@ -80,3 +80,8 @@ REQUIRED: dict[str, tuple[str, str]] = {
 }
 
 KINDS = tuple(SAMPLES)
+
+# Kinds whose API host is not in the channel config, so HERALD_ENDPOINT_<KIND> can replace it.
+FIXED_HOST_KINDS = (
+    "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
+)  # fmt: skip

@@ -4,7 +4,9 @@ would like them to.
 Each is Python's `http.server` with one behaviour, named by `Behaviour`. The HTTP/1.0 one is http.server
 as it ships (its default protocol, closing after every answer); the others speak HTTP/1.1 and close,
 time out idle connections, reset, hang up, answer `100 Continue` first, chunk, gzip, send 5 MB, trickle
-or redirect. Every request is recorded, so tests count what arrived (by `webhook-id` where there is one).
+or redirect. Every request is recorded, so tests count what arrived (by `webhook-id` where there is one). ECHO is
+the provider that quotes the request back in its error answer; `behaviour` may be changed between
+requests, and `ok_answer` shapes the 2xx for receivers that must look like a given provider.
 Python's `http.server` run as a program, and nginx (tests/support/nginx.py), complete the zoo.
 
 `fail_on={1, ...}` makes a behaviour hit only those requests (counted from 1); the others are answered
@@ -17,6 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 import socket
 import struct
 import subprocess
@@ -39,6 +42,9 @@ TRICKLE_PAUSE = 0.05  # 20 x 50 ms: a 1 s answer, well inside the 15 s deadline
 IDLE_TIMEOUT = 0.5
 OK_BODY = b'{"ok":true}'
 ERROR_WORDS = "database connection pool exhausted"
+# Where providers put the words of an error: Slack's text, Telegram's `description`, Twilio's `message`,
+# Vonage's `error-text`, Pushover's `errors`, Matrix's `error`, ... The echo fills every one.
+ECHO_FIELDS = ("error", "message", "description", "detail", "error_description", "errcode")
 
 
 class Behaviour(StrEnum):
@@ -56,6 +62,7 @@ class Behaviour(StrEnum):
     MOVED = "301"
     FOUND = "302"
     TEMPORARY = "307"
+    ECHO = "echo"  # `echo_status` quoting the request back: credentials first, then line, headers and body
     CHAOS = "chaos"  # 200, except a random share of requests: 500, 429, reset, hang-up, too slow, 5 MB
 
 
@@ -112,22 +119,23 @@ class _Handler(BaseHTTPRequestHandler):
         receiver = self.server.receiver
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        number = receiver._record(
-            Arrival(
-                self.command,
-                self.path,
-                {k.lower(): v for k, v in self.headers.items()},
-                body,
-                self.connection_number,
-            )
+        self.arrival = Arrival(
+            self.command,
+            self.path,
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+            self.connection_number,
         )
+        number = receiver._record(self.arrival)
         behaviour = receiver.behaviour
         if behaviour is Behaviour.CHAOS:
             self._chaos(receiver)
+        elif behaviour is Behaviour.ECHO:
+            self._echo(receiver, self.arrival)
         elif receiver.fail_on is None or number in receiver.fail_on:
             self._misbehave(behaviour)
         else:
-            self._reply(200, OK_BODY)
+            self._reply(*receiver.ok_answer(self.arrival))
 
     def _chaos(self, receiver: ZooReceiver) -> None:
         fault = receiver.draw_fault()
@@ -187,7 +195,24 @@ class _Handler(BaseHTTPRequestHandler):
         elif behaviour in REDIRECTS:
             self._reply(REDIRECTS[behaviour], b"", {"Location": self.server.receiver.redirect_to})
         else:
-            self._reply(200, OK_BODY)
+            self._reply(*self.server.receiver.ok_answer(self.arrival))
+
+    def _echo(self, receiver: ZooReceiver, arrival: Arrival) -> None:
+        """The hardest error answer for a client that keeps provider words: the request, quoted back.
+
+        What looks like a credential (`echo_first` in it, or an Authorization header) comes first, so
+        that a client cutting the answer short still keeps it; every header is reflected as `X-Echo-*`.
+        """
+        headers = [f"{name}: {value}" for name, value in arrival.headers.items()]
+        text = "\n".join([arrival.path, *headers, arrival.body.decode("utf-8", "replace")])
+        first = receiver.echo_first
+        marked = re.findall(rf"[^\s&\"']*{re.escape(first)}[^\s&\"']*", text) if first else []
+        marked += [header for header in headers if header.startswith("authorization")]
+        words = " | ".join([*marked, arrival.method, text])
+        body: dict[str, Any] = dict.fromkeys(ECHO_FIELDS, words)
+        body |= {"ok": False, "errors": [words], "messages": [{"status": "4", "error-text": words}]}
+        echoed = {f"X-Echo-{name}": value for name, value in arrival.headers.items() if value.isascii()}
+        self._reply(receiver.echo_status, json.dumps(body).encode(), echoed)
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -233,8 +258,12 @@ class ZooReceiver(Serving):
         fail_on: set[int] | None = None,
         redirect_to: str = "",
         on_arrival: Callable[[Arrival], None] | None = None,
+        ok_answer: Callable[[Arrival], tuple[int, bytes]] | None = None,
     ) -> None:
         self.behaviour = Behaviour(behaviour)
+        self.ok_answer = ok_answer or (lambda _arrival: (200, OK_BODY))
+        self.echo_status = 400  # ECHO: the status of the answer that quotes the request back
+        self.echo_first = ""  # ECHO: pieces of the request holding this string are quoted first
         self.fail_on = fail_on
         self.on_arrival = on_arrival  # runs before the answer: e.g. to fail Herald's next AWS call
         self.fault_share = 0.0  # CHAOS: the share of requests that get one of CHAOS_FAULTS

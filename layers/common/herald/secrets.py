@@ -1,8 +1,12 @@
-"""Config updates that keep stored secrets: merge, the `••••••••` placeholder, and the new-host rule."""
+"""Config updates that keep stored secrets: merge, the `••••••••` placeholder, and the new-host rule;
+and scrubbing secrets out of what a provider said."""
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from pydantic import AliasChoices
 
@@ -93,3 +97,46 @@ def refuse_carried_secrets_on_new_host(before: ChannelConfig, after: ChannelConf
                 for path in carried
             ]
         )
+
+
+# A run this long that also occurs in a secret is masked: a provider quoting a token cut short, or one
+# piece of a webhook URL, is still the secret. Shorter runs are ordinary words.
+MIN_SECRET_RUN = 8
+MIN_WHOLE_SECRET = 4
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret replaced by the placeholder: whole, URL-quoted, in base64 (Basic auth),
+    or any piece of it of MIN_SECRET_RUN characters or more. A URL's scheme and host are not secret."""
+    forms = sorted({form for secret in secrets for form in _forms(secret)}, key=len, reverse=True)
+    for form in forms:
+        if len(form) >= MIN_WHOLE_SECRET:
+            text = text.replace(form, SECRET_PLACEHOLDER)
+    kept: list[str] = []
+    start = 0
+    while start < len(text):
+        end = start + MIN_SECRET_RUN
+        if end <= len(text) and any(text[start:end] in form for form in forms):
+            while end < len(text) and any(text[start : end + 1] in form for form in forms):
+                end += 1
+            kept.append(SECRET_PLACEHOLDER)
+            start = end
+        else:
+            kept.append(text[start])
+            start += 1
+    return "".join(kept)
+
+
+def _forms(secret: str) -> set[str]:
+    parts = {secret}
+    url = urlsplit(secret)
+    if url.scheme in ("http", "https") and url.hostname:
+        # The host is the channel's public summary; what follows it (and any userinfo) is the credential.
+        parts = {url.password or "", url.username or "", secret.split(url.netloc, 1)[1]} - {""}
+    forms = set()
+    for part in parts:
+        forms |= {part, quote(part, safe=""), quote(part, safe=":/")}
+        for shift in range(3):  # base64 of a text holding the part, at each of the three alignments
+            encoded = base64.b64encode(b"\0" * shift + part.encode()).decode()
+            forms.add(encoded[4 if shift else 0 : -4])
+    return forms - {""}

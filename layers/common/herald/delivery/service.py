@@ -34,6 +34,7 @@ from herald.models.config import ChannelConfig
 from herald.models.delivery import FINAL, REDRIVABLE, Attempt, Delivery, QueueMessage
 from herald.models.notification import Notification
 from herald.observability import NAMESPACE, logger
+from herald.secrets import scrub
 from herald.settings import Settings, get_settings
 from herald.timeutil import iso, utcnow
 from herald.transport import http
@@ -171,11 +172,12 @@ def attempt(
     except (ValidationFailed, ConfigUnreadable) as exc:
         return record("failed", code="invalid_channel", error=exc.message)
     except DeliveryError as exc:
+        # Providers quote requests back in their errors; nothing of the channel's secrets is kept.
         return record.failure(
             settings,
             retryable=exc.retryable and allow_retry,
             code=exc.code,
-            error=exc.message,
+            error=scrub(exc.message, config.secret_values() if config else ()),
             http_status=exc.http_status,
             retry_after=exc.retry_after,
         )

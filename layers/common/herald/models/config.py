@@ -66,6 +66,10 @@ class ChannelConfig(BaseModel):
         """camelCase values with every secret replaced by the placeholder."""
         return _redact(self.model_dump(by_alias=True, exclude_none=True))
 
+    def secret_values(self) -> list[str]:
+        """Every secret value in clear (webhook header values too): what errors must never quote."""
+        return _secrets(self.model_dump(exclude_none=True))
+
 
 def wire_name(model: type[ChannelConfig], name: str) -> str:
     """The camelCase name a field has in bodies and responses (`from_` → `from`, `provider_name` → `provider`)."""
@@ -87,6 +91,16 @@ def _unwrap(value: Any) -> Any:
     if isinstance(value, list):
         return [_unwrap(item) for item in value]
     return value
+
+
+def _secrets(value: Any) -> list[str]:
+    if isinstance(value, SecretStr):
+        return [value.get_secret_value()]
+    if isinstance(value, dict):
+        return [found for item in value.values() for found in _secrets(item)]
+    if isinstance(value, list):
+        return [found for item in value for found in _secrets(item)]
+    return []
 
 
 def _redact(value: Any) -> Any:

@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from herald.adapters.providers import PROVIDER_SETTINGS
 from herald.adapters.validation import field_errors
 from herald.crypto import context_for, get_crypto
-from herald.errors import ProviderNotFound, ValidationFailed
+from herald.errors import ConfigUnreadable, DecryptionFailed, ProviderNotFound, ValidationFailed
 from herald.models.config import ChannelConfig
+from herald.observability import logger
 from herald.providers import repository
 from herald.secrets import keep_placeholders
 from herald.timeutil import iso
@@ -28,12 +29,34 @@ def _model(provider: str) -> type[ChannelConfig]:
 
 
 def load(tenant_id: str, provider: str) -> ChannelConfig | None:
-    """The tenant's stored settings for a provider, decrypted, or None."""
+    """The tenant's stored settings for a provider, decrypted, or None.
+
+    Raises ConfigUnreadable when they no longer open (a blob moved from another item) or validate.
+    """
     entry = repository.get(tenant_id, provider)
-    if entry is None:
-        return None
-    model = _model(provider)
-    return model.model_validate(get_crypto().open_json(entry.sealed_config, _context(tenant_id, provider)))
+    return None if entry is None else _open(entry)
+
+
+def _open(entry: repository.ProviderItem) -> ChannelConfig:
+    model = _model(entry.provider)
+    try:
+        data = get_crypto().open_json(entry.sealed_config, _context(entry.tenant_id, entry.provider))
+        return model.model_validate(data, context={"stored": True})
+    except DecryptionFailed:
+        problem = "they cannot be decrypted"
+    except ValidationError as exc:
+        problem = "; ".join(f"{error.field}: {error.message}" for error in field_errors(exc, model, ""))
+    raise ConfigUnreadable(
+        f"The stored {entry.provider} provider settings can no longer be read ({problem}). "
+        f"Replace them with PUT /v1/settings/providers/{entry.provider} and every field."
+    )
+
+
+def _readable(tenant_id: str, provider: str) -> ChannelConfig | None:
+    try:
+        return load(tenant_id, provider)
+    except ConfigUnreadable:
+        return None  # a PUT with every field repairs them; a placeholder then has nothing to keep
 
 
 def put_settings(tenant_id: str, provider: str, body: Any) -> dict[str, Any]:
@@ -44,7 +67,7 @@ def put_settings(tenant_id: str, provider: str, body: Any) -> dict[str, Any]:
     model = _model(provider)
     if not isinstance(body, dict):
         raise ValidationFailed([], "The body must be a JSON object of the provider's fields.")
-    current = load(tenant_id, provider)
+    current = _readable(tenant_id, provider)
     merged = keep_placeholders(body, current.reveal() if current else {}, model.secret_fields(), prefix="")
     try:
         config = model.model_validate(merged)
@@ -57,10 +80,13 @@ def put_settings(tenant_id: str, provider: str, body: Any) -> dict[str, Any]:
 
 
 def list_settings(tenant_id: str) -> list[dict[str, Any]]:
-    out = []
+    """Every stored provider's settings, redacted; unreadable ones show `config: null` and `configError`."""
+    out: list[dict[str, Any]] = []
     for entry in repository.list_all(tenant_id):
-        config = _model(entry.provider).model_validate(
-            get_crypto().open_json(entry.sealed_config, _context(tenant_id, entry.provider))
-        )
-        out.append({"provider": entry.provider, "config": config.redacted(), "updatedAt": entry.updated_at})
+        view: dict[str, Any] = {"provider": entry.provider, "updatedAt": entry.updated_at}
+        try:
+            out.append({**view, "config": _open(entry).redacted()})
+        except ConfigUnreadable as exc:
+            logger.warning("Provider settings unreadable", extra={"provider": entry.provider})
+            out.append({**view, "config": None, "configError": exc.message})
     return out
