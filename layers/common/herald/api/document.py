@@ -36,39 +36,49 @@ def kind_configs() -> dict[str, dict[str, Any]]:
     return components
 
 
-def channel_body() -> dict[str, Any]:
-    """A whole channel (POST, PUT): one shape per kind, told apart by `kind`."""
+def channel_body(*, replace: bool) -> dict[str, Any]:
+    """A whole channel: one shape per kind. A create names its kind; a replace may (it cannot change it).
+
+    Every envelope field may be null, which the API reads as left out; `type` is the seed's old name for `kind`.
+    """
     envelope = ChannelWrite.model_json_schema(by_alias=True, ref_template=_REF)["properties"]
     variants = []
     for adapter in registry.ADAPTERS.values():
-        config_ref = {"$ref": _REF.format(model=adapter.config_model.__name__)}
+        names: dict[str, Any] = {"enum": [adapter.kind, *adapter.aliases]}
+        kind = {"anyOf": [names, {"type": "null"}]} if replace else names
+        named = {} if replace else {"anyOf": [{"required": ["kind"]}, {"required": ["type"]}]}
         variants.append(
             {
                 "type": "object",
                 "title": f"{adapter.display_name} channel",
                 "additionalProperties": False,
-                "required": ["kind", "config"],
+                "required": ["config"],
+                **named,
                 "properties": {
                     "name": envelope["name"],
-                    "kind": {"const": adapter.kind},
+                    "kind": kind,
+                    "type": {**kind, "deprecated": True, "description": "The old name of `kind`"},
                     "enabled": envelope["enabled"],
                     "events": envelope["events"],
-                    "config": config_ref,
+                    "config": {"$ref": _REF.format(model=adapter.config_model.__name__)},
                 },
             }
         )
-    return {"oneOf": variants, "description": "A channel: its `config` follows its `kind`'s schema"}
+    return {"anyOf": variants, "description": "A channel: its `config` follows its `kind`'s schema"}
 
 
 def finish(generated: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(generated)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(kind_configs())
-    schemas["Channel"] = channel_body()
-    for method in ("post", "put"):
-        path = "/v1/channels" if method == "post" else "/v1/channels/{channel_id}"
+    schemas["NewChannel"] = channel_body(replace=False)
+    schemas["WholeChannel"] = channel_body(replace=True)
+    for path, method, model in (
+        ("/v1/channels", "post", "NewChannel"),
+        ("/v1/channels/{channel_id}", "put", "WholeChannel"),
+    ):
         body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
-        body["schema"] = {"$ref": _REF.format(model="Channel")}
+        body["schema"] = {"$ref": _REF.format(model=model)}
     for name in _POWERTOOLS_ERRORS:
         schemas.pop(name, None)
     error = {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}}

@@ -18,6 +18,8 @@ from herald.auth.roles import Role
 from herald.errors import Forbidden, InvalidRequest, PayloadTooLarge, Unauthorized
 
 MAX_BODY_BYTES = 64 * 1024
+# The rule of the stand-in route through which Powertools answers a path or method no route has.
+NO_ROUTE = ".*"
 
 
 def caller(router: BaseRouter, role: Role) -> Principal:
@@ -75,7 +77,9 @@ class JsonRequestValidation(OpenAPIRequestValidationMiddleware):
 def refuse_unknown_query(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     """Middleware: a query parameter the route does not declare is a 400 naming it, never ignored."""
     route = app.context.get("_route")
-    declared = {param.alias for param in route.dependant.query_params} if route is not None else set()
+    if route is None or route.rule.pattern == NO_ROUTE:
+        return next_middleware(app)  # no route has this path and method: 404 or 405, whatever the query
+    declared = {param.alias for param in route.dependant.query_params}
     unknown = sorted(set(app.current_event.query_string_parameters or {}) - declared)
     if unknown:
         raise InvalidRequest(f"Unknown query parameter '{unknown[0]}'.", code="invalid_query")
