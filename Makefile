@@ -38,9 +38,10 @@ redrive-ingest: $(STAMP) ## feed monitoring events that failed every try back in
 test: $(STAMP) ## unit, integration (moto) and e2e (local stack over HTTP)
 	$(PY) -m pytest tests
 
-soak: $(STAMP) ## the long reliability run: 1,000 deliveries under receiver and AWS faults (docs/RELIABILITY.md)
+soak: $(STAMP) ## the long runs: 1,000 deliveries under receiver and AWS faults (docs/RELIABILITY.md), and the properties with many more examples
 	HERALD_SOAK_DELIVERIES=1000 HERALD_RELIABILITY_REPORT=bench/results/reliability-soak.json \
 	  $(PY) -m pytest tests/e2e/test_reliability.py -k faults_everywhere -s --timeout 1800
+	HYPOTHESIS_PROFILE=soak $(PY) -m pytest tests/property -q --timeout 3600
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
