@@ -44,7 +44,7 @@ TRICKY = [
 _char = st.one_of(
     st.sampled_from(MARKUP),
     st.sampled_from(TRICKY),
-    st.characters(exclude_categories=("Cs",)),  # a lone surrogate cannot reach Herald through JSON as UTF-8
+    st.characters(exclude_categories=("Cs",)),  # the Notification model refuses a lone surrogate (string_unicode)
 )
 _piece = st.lists(_char, max_size=24).map("".join)
 
