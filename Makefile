@@ -42,12 +42,13 @@ redrive-ingest: $(STAMP) ## feed monitoring events that failed every try back in
 test: $(STAMP) ## unit, integration (moto) and e2e (local stack over HTTP)
 	$(PY) -m pytest tests
 
-soak: $(STAMP) ## the long runs: 1,000 deliveries under faults, 200 req/s for 60 s, long fuzzing (docs/RELIABILITY.md)
+soak: $(STAMP) ## the long runs: 1,000 deliveries under faults, 200 req/s for 60 s, long fuzzing, many more property examples (docs/RELIABILITY.md)
 	HERALD_SOAK_DELIVERIES=1000 HERALD_RELIABILITY_REPORT=bench/results/reliability-soak.json \
 	  $(PY) -m pytest tests/e2e/test_reliability.py -k faults_everywhere -s --timeout 1800
 	HERALD_LOAD_RATE=200 HERALD_LOAD_SECONDS=60 HERALD_LOAD_REPORT=bench/results/load-soak.json \
 	  $(PY) -m pytest tests/e2e/test_load.py -s --timeout 600
 	HERALD_FUZZ_EXAMPLES=100 $(PY) -m pytest tests/e2e/test_openapi_fuzz.py -k every_operation --timeout 3700
+	HYPOTHESIS_PROFILE=soak $(PY) -m pytest tests/property -q --timeout 3600
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from pydantic import Field
 
@@ -22,8 +22,18 @@ from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 SEVERITY_PRIORITY = {"critical": 8, "warning": 5, "info": 3}
 RESOLVED_PRIORITY = 3
 
-# CommonMark backslash-escapes these, so monitor text shows as written instead of turning into markup.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# CommonMark backslash-escapes these, so monitor text shows as written instead of turning into markup
+# (`&` too: "&lt;" would show as "<").
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+# What only starts a block at the beginning of a line: a list item or setext underline (`-`, `=`) and an
+# ordered list (`1.`); and the indentation that makes a code block, where escapes would show as written.
+_LINE_BREAK = re.compile(r"\r\n?")
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+_LINE_MARKER = re.compile(r"^([-=])", re.MULTILINE)
+_ORDERED_MARKER = re.compile(r"^([0-9]{1,9})\.", re.MULTILINE)
+# Inside a `(<...>)` link destination CommonMark ends at `>` and refuses `<` and line breaks: those (and
+# spaces, controls, backslashes, non-ASCII) are percent-encoded, which names the same resource.
+_DESTINATION_SAFE = "".join(chr(code) for code in range(0x21, 0x7F) if chr(code) not in "<>\\")
 
 
 class GotifyConfig(ChannelConfig):
@@ -40,7 +50,10 @@ class GotifyConfig(ChannelConfig):
 
 
 def escape_markdown(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """`text` shown as written: every character Markdown would read as markup is backslash-escaped."""
+    text = _INDENT.sub("", _LINE_BREAK.sub("\n", text))
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _ORDERED_MARKER.sub(r"\1\\.", _LINE_MARKER.sub(r"\\\1", text))
 
 
 def _priority(n: Notification, configured: int | None) -> int:
@@ -60,7 +73,7 @@ def markdown(n: Notification) -> str:
     if rows:
         blocks.append("\n".join(f"- **{escape_markdown(name)}:** {escape_markdown(value)}" for name, value in rows))
     if link := render.link(n):
-        blocks.append(f"[Open in monitoring](<{link}>)")
+        blocks.append(f"[Open in monitoring](<{quote(link, safe=_DESTINATION_SAFE)}>)")
     return "\n\n".join(blocks) or escape_markdown(n.title)
 
 

@@ -20,9 +20,13 @@ from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
 MAX_INTERESTS = 100
 INTEREST_LIMIT = 164
 _INTEREST = re.compile(r"[A-Za-z0-9_\-=@,.;]+")
-# APNs and FCM cap a whole push at about 4 KB (§11 names no text limit), so stay well inside.
+# §11 names no text limit, but APNs and FCM refuse a push over 4 KB: each platform's part (JSON bytes,
+# escapes included) is kept within it by halving the texts' budget from these until it fits.
+PUSH_BYTES_LIMIT = 4096
 TITLE_LIMIT = 256
 BODY_LIMIT = 1024
+LINK_BYTES_LIMIT = 512  # our choice: a longer link is left out rather than crowd out the message
+PLATFORMS = ("web", "fcm", "apns")
 # The instance id becomes a host name label, so it must be one: nothing else may reach the URL's host.
 _INSTANCE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
@@ -65,15 +69,26 @@ def public_base(instance_id: str) -> str:
 
 
 def payload(n: Notification, config: PusherBeamsConfig) -> dict[str, Any]:
-    """One notification in the three platform shapes; a link opens the source where the platform can."""
-    title = render.truncate(render.headline(n), TITLE_LIMIT)
-    text = render.truncate(render.plain_body(n, with_link=False) or n.title, BODY_LIMIT)
+    """One notification in the three platform shapes, each within PUSH_BYTES_LIMIT."""
+    return render.fit_json(
+        lambda budget: _payload(n, config, budget),
+        PUSH_BYTES_LIMIT,
+        BODY_LIMIT,
+        floor=16,
+        size=lambda built: max(render.json_size(built[platform]) for platform in PLATFORMS),
+    )
+
+
+def _payload(n: Notification, config: PusherBeamsConfig, budget: int) -> dict[str, Any]:
+    """The three platform shapes, texts cut to `budget`; a link opens the source where the platform can."""
+    title = render.truncate(render.headline(n), min(TITLE_LIMIT, budget))
+    text = render.truncate(render.plain_body(n, with_link=False) or n.title, budget)
     # FCM data values must be strings; the same data goes to every platform.
     data = {"event": n.event, "severity": n.severity, "status": n.status}
     if n.dedup_key:
         data["dedupKey"] = n.dedup_key
     web: dict[str, Any] = {"title": title, "body": text}
-    if link := render.link(n):
+    if (link := render.link(n)) and render.json_size(link) <= LINK_BYTES_LIMIT:
         web["deep_link"] = link
         data["url"] = link
     return {

@@ -148,14 +148,17 @@ def json_size(payload: Any) -> int:
     return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def fit_json[T](build: Callable[[int], T], limit_bytes: int, budget: int, floor: int = 64) -> T:
-    """`build(budget)` for the largest budget, halving from `budget` to `floor`, whose JSON fits `limit_bytes`.
+def fit_json[T](
+    build: Callable[[int], T], limit_bytes: int, budget: int, floor: int = 64, size: Callable[[T], int] = json_size
+) -> T:
+    """`build(budget)` for the largest budget, halving from `budget` to `floor`, whose `size` (by default its
+    JSON's UTF-8 bytes) fits `limit_bytes`.
 
     `budget` is the character limit the builder applies to each free text (body, field labels and
     values). The smallest try is returned even if it does not fit: builders keep their fixed parts small.
     """
     payload = build(budget)
-    while json_size(payload) > limit_bytes and budget > floor:
+    while size(payload) > limit_bytes and budget > floor:
         budget = max(floor, budget // 2)
         payload = build(budget)
     return payload

@@ -32,6 +32,9 @@ TWILIO_VOICE = "alice"  # section 15c example
 REPEAT = 2  # said twice: the first words are often missed while the phone is lifted
 PAUSE = '<break time="1s"/>'
 
+# Characters XML 1.0 refuses anywhere in a document (its `Char` production); tab and line breaks are allowed.
+_NOT_XML = frozenset({*map(chr, range(0x20)), "\ufffe", "\uffff"} - set("\t\n\r"))
+
 SEVERITY_WORDS = {"critical": "Critical alert", "warning": "Warning", "info": "Notice"}
 
 # Section 17c: OriginationIdentity is a phone number, its id or ARN, a pool id or ARN.
@@ -67,7 +70,8 @@ def spoken_duration(seconds: int) -> str:
 
 
 def _sentence(text: str) -> str:
-    text = " ".join(text.split())
+    # Control characters are not speech, and XML (TwiML, SSML) cannot carry them even escaped.
+    text = " ".join("".join(char for char in text if char not in _NOT_XML).split())
     return text if not text or text[-1] in ".!?" else f"{text}."
 
 

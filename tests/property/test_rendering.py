@@ -1,0 +1,381 @@
+"""Any notification renders within each service's limits, with user text escaped for the service's markup.
+
+For every kind, hostile notifications (tests/property/notifications.py) and valid configs of that kind are
+rendered by the adapter's pure builder; the request body is parsed and checked against the limits of
+/work/shared/reference/PROVIDERS.md (numbers written here from that document, not imported from the
+adapters). Where a service parses markup, the text outside Herald's own tags must carry no `<`, `>` and
+only the entities the service decodes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from hypothesis import example, given, settings
+from markdown_it import MarkdownIt
+
+from herald.adapters import registry
+from herald.adapters.base import RenderContext
+from herald.adapters.email import build_email
+from herald.adapters.httpbase import HttpAdapter
+from herald.adapters.sms import SmsAdapter
+from herald.adapters.voice import VoiceAdapter
+from herald.models.config import ChannelConfig
+from herald.models.notification import Notification
+from herald.transport.wire import OutboundRequest
+from tests.property.configs import CONFIGS
+from tests.property.notifications import notifications
+
+CTX = RenderContext(delivery_id="dlv_prop", attempt=1, now=datetime(2026, 5, 15, 8, 30, tzinfo=UTC))
+# What a channel may leave to the tenant's provider settings, as they would be filled in before sending.
+STORED_CREDENTIALS = {
+    "botToken": "123456:stored",
+    "appToken": "a" * 30,
+    "accountSid": "AC" + "0" * 32,
+    "authToken": "stored",
+    "fromNumber": "+14155550000",
+    "apiKey": "abcd1234",
+    "apiSecret": "stored",
+    "from": "Herald",
+}
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+
+
+# -- markup checks --------------------------------------------------------------------------------------
+
+
+def escaped_outside(markup: str, own_tags: str) -> None:
+    """Once Herald's own tags (regex `own_tags`) are removed, no `<` or `>` is left and every `&` is an entity."""
+    text = re.sub(own_tags, "", markup)
+    assert "<" not in text and ">" not in text, markup
+    assert "&" not in _ENTITY.sub("", text), markup
+
+
+def visible(markup: str, own_tags: str) -> str:
+    return html.unescape(re.sub(own_tags, "", markup))
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+_ATTR = r'"[^"<>]*"'
+TELEGRAM_TAGS = rf"</?b>|<a href={_ATTR}>|</a>"
+PUSHOVER_TAGS = TELEGRAM_TAGS
+GOOGLECHAT_TAGS = r'<font color="#[0-9A-F]{6}">|</font>|</?b>|<br>'
+MATRIX_TAGS = rf'<span data-mx-color="#[0-9A-F]{{6}}">|</span>|</?(?:b|p|ul|li)>|<br>|<a href={_ATTR}>|</a>'
+EMAIL_TAGS = rf"<(?:div|h2|p|b|table|tr|td|a)(?: (?:style|href)={_ATTR})*>|</(?:div|h2|p|b|table|tr|td|a)>"
+
+
+def slack_mrkdwn(value: Any) -> list[str]:
+    """Every mrkdwn text in a Slack payload."""
+    if isinstance(value, dict):
+        own = [value["text"]] if value.get("type") == "mrkdwn" else []
+        return own + [text for item in value.values() for text in slack_mrkdwn(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in slack_mrkdwn(item)]
+    return []
+
+
+def form(request: OutboundRequest) -> dict[str, str]:
+    fields = parse_qs(request.body.decode(), keep_blank_values=True, strict_parsing=True)
+    assert all(len(values) == 1 for values in fields.values())
+    return {name: values[0] for name, values in fields.items()}
+
+
+def bounded(value: str | None, limit: int) -> None:
+    assert value is None or len(value) <= limit, (len(value), limit)
+
+
+# -- per kind: what the service accepts (PROVIDERS.md section in brackets) ------------------------------------
+
+
+def check_slack(request: OutboundRequest, n: Notification) -> None:  # §1
+    payload = request.json_body()
+    blocks = payload["attachments"][0]["blocks"]
+    assert len(blocks) <= 50
+    for block in blocks:
+        if block["type"] == "header":
+            bounded(block["text"]["text"], 150)
+        if block["type"] == "section":
+            bounded(block.get("text", {}).get("text"), 3000)
+            assert len(block.get("fields", [])) <= 10
+            for field in block.get("fields", []):
+                bounded(field["text"], 2000)
+        if block["type"] == "actions":
+            assert all(len(button["url"]) <= 3000 for button in block["elements"])
+    assert len(json.dumps(blocks, ensure_ascii=False)) < 13_000 + 5_000  # text ~13k, plus the JSON around it
+    bounded(payload["text"], 40_000)
+    for text in [payload["text"], *slack_mrkdwn(blocks)]:
+        escaped_outside(text, r"(?!)")
+
+
+def check_discord(request: OutboundRequest, n: Notification) -> None:  # §2
+    payload = request.json_body()
+    assert payload["allowed_mentions"] == {"parse": []}
+    bounded(payload.get("content"), 2000)
+    embeds = payload["embeds"]
+    assert 1 <= len(embeds) <= 10
+    total = 0
+    for embed in embeds:
+        bounded(embed["title"], 256)
+        bounded(embed.get("description"), 4096)
+        assert len(embed.get("fields", [])) <= 25
+        for field in embed.get("fields", []):
+            bounded(field["name"], 256)
+            bounded(field["value"], 1024)
+            assert field["name"] and field["value"]
+        bounded(embed["footer"]["text"], 2048)
+        total += len(embed["title"]) + len(embed.get("description", "")) + len(embed["footer"]["text"])
+        total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    assert total <= 6000
+
+
+def check_teams(request: OutboundRequest, n: Notification) -> None:  # §3a/§3b
+    assert len(request.body) <= 28_000
+    payload = request.json_body()
+    if payload.get("type") == "message":
+        [attachment] = payload["attachments"]
+        assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    else:
+        assert payload["@type"] == "MessageCard" and payload["summary"]
+
+
+def check_googlechat(request: OutboundRequest, n: Notification) -> None:  # §4
+    assert len(request.body) <= 32_000
+    payload = request.json_body()
+    widgets = payload["cardsV2"][0]["card"]["sections"][0]["widgets"]
+    for widget in widgets:
+        if "textParagraph" in widget:
+            escaped_outside(widget["textParagraph"]["text"], GOOGLECHAT_TAGS)
+        if "decoratedText" in widget:
+            escaped_outside(widget["decoratedText"]["text"], GOOGLECHAT_TAGS)
+    bounded(payload.get("thread", {}).get("threadKey"), 4000)
+
+
+def check_telegram(request: OutboundRequest, n: Notification) -> None:  # §5
+    payload = request.json_body()
+    assert payload["parse_mode"] == "HTML"
+    escaped_outside(payload["text"], TELEGRAM_TAGS)
+    shown = visible(payload["text"], TELEGRAM_TAGS)
+    assert 1 <= utf16(shown) <= 4096 and shown.strip()
+
+
+def check_pagerduty(request: OutboundRequest, n: Notification) -> None:  # §6
+    assert len(request.body) <= 512 * 1024
+    event = request.json_body()
+    assert len(event["dedup_key"]) <= 255
+    if event["event_action"] == "trigger":
+        assert 1 <= len(event["payload"]["summary"]) <= 1024 and event["payload"]["source"]
+
+
+def check_opsgenie(request: OutboundRequest, n: Notification) -> None:  # §7
+    body = request.json_body()
+    if "message" not in body:  # the close: user/source/note
+        bounded(body.get("note"), 25_000)
+        return
+    assert 1 <= len(body["message"]) <= 130
+    bounded(body["alias"], 512)
+    bounded(body.get("description"), 15_000)
+    bounded(body.get("entity"), 512)
+    bounded(body["source"], 100)
+    assert sum(len(k) + len(v) for k, v in body["details"].items()) <= 8000
+    assert all(isinstance(v, str) for v in body["details"].values())
+
+
+def check_pushover(request: OutboundRequest, n: Notification) -> None:  # §8
+    fields = form(request)
+    assert 1 <= len(fields["message"]) <= 1024 and fields["message"].strip()
+    bounded(fields["title"], 250)
+    bounded(fields.get("url"), 512)
+    bounded(fields.get("url_title"), 100)
+    assert fields["html"] == "1"
+    escaped_outside(fields["message"], PUSHOVER_TAGS)
+
+
+def check_pushbullet(request: OutboundRequest, n: Notification) -> None:  # §9
+    body = request.json_body()
+    assert body["type"] in ("note", "link") and (body["type"] == "note" or body["url"])
+
+
+def check_onesignal(request: OutboundRequest, n: Notification) -> None:  # §10
+    body = request.json_body()
+    assert body["contents"]["en"] and body["headings"]["en"]
+
+
+def check_pusherbeams(request: OutboundRequest, n: Notification) -> None:  # §11
+    body = request.json_body()
+    assert 1 <= len(body["interests"]) <= 100
+    # APNs and FCM refuse a push over 4 KB; each platform's part must stay inside it.
+    for platform in ("apns", "fcm", "web"):
+        assert len(json.dumps(body[platform], ensure_ascii=False, separators=(",", ":")).encode()) <= 4096, platform
+
+
+def check_ntfy(request: OutboundRequest, n: Notification) -> None:  # §12
+    body = request.json_body()
+    assert len(body["message"].encode()) <= 4096 and body["message"]
+    assert 1 <= body["priority"] <= 5
+
+
+_COMMONMARK = MarkdownIt("commonmark")
+GOTIFY_OWN_HTML = rf"</?(?:p|strong|ul|li|br ?/?)>|<a href={_ATTR}>|</a>|\n"
+
+
+def check_gotify(request: OutboundRequest, n: Notification) -> None:  # §13
+    body = request.json_body()
+    assert body["extras"]["client::display"]["contentType"] == "text/markdown"
+    rendered = _COMMONMARK.render(body["message"])
+    # The user's text becomes paragraphs, list items and bold labels — never markup of its own.
+    escaped_outside(rendered, GOTIFY_OWN_HTML)
+
+
+def check_matrix(request: OutboundRequest, n: Notification) -> None:  # §14
+    assert len(request.body) <= 65_536
+    content = request.json_body()
+    assert content["format"] == "org.matrix.custom.html" and content["body"]
+    escaped_outside(content["formatted_body"], MATRIX_TAGS)
+
+
+def check_twilio_message(request: OutboundRequest, n: Notification) -> None:  # §15a/§15b
+    fields = form(request)
+    if "Body" in fields:
+        assert 1 <= len(fields["Body"]) <= 1600
+    else:
+        variables = json.loads(fields["ContentVariables"])
+        assert all(value and "\n" not in value for value in variables.values())
+
+
+def check_vonage(request: OutboundRequest, n: Notification) -> None:  # §16a
+    fields = form(request)
+    assert fields["text"] and fields["type"] in ("text", "unicode")
+
+
+def check_sms(request: OutboundRequest, n: Notification) -> None:
+    (check_vonage if "api_key" in form(request) else check_twilio_message)(request, n)
+
+
+def check_voice(request: OutboundRequest, n: Notification) -> None:  # §15c
+    twiml = form(request)["Twiml"]
+    assert len(twiml) <= 4000
+    ET.fromstring(twiml)  # well-formed XML: the user's words cannot add elements or break the document
+
+
+def check_webhook(request: OutboundRequest, n: Notification) -> None:  # §24: our own JSON, nothing dropped
+    body = request.json_body()
+    assert body["notification"]["title"] == n.title and body["notification"]["body"] == n.body
+
+
+CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
+    "slack": check_slack,
+    "discord": check_discord,
+    "teams": check_teams,
+    "googlechat": check_googlechat,
+    "telegram": check_telegram,
+    "pagerduty": check_pagerduty,
+    "opsgenie": check_opsgenie,
+    "pushover": check_pushover,
+    "pushbullet": check_pushbullet,
+    "onesignal": check_onesignal,
+    "pusherbeams": check_pusherbeams,
+    "ntfy": check_ntfy,
+    "gotify": check_gotify,
+    "matrix": check_matrix,
+    "sms": check_sms,
+    "voice": check_voice,
+    "whatsapp": check_twilio_message,
+    "webhook": check_webhook,
+}
+
+
+def ready_to_send(kind: str, data: dict[str, Any]) -> ChannelConfig:
+    """The config as the sender holds it: validated, with what it leaves to provider settings filled in."""
+    model = registry.get(kind).config_model
+    config = model.model_validate(data)
+    return model.model_validate(
+        {**config.reveal(), **{name: STORED_CREDENTIALS[name] for name in config.missing_credentials()}}
+    )
+
+
+def test_every_http_kind_has_its_checks() -> None:
+    http_kinds = {kind for kind, adapter in registry.ADAPTERS.items() if hasattr(adapter, "build_request")}
+    assert set(CHECKS) == http_kinds
+
+
+# Rendering long hostile text is the slow part: a quarter of the profile's examples per kind.
+@pytest.mark.parametrize("kind", sorted(CHECKS))
+def test_any_notification_renders_within_the_services_limits_and_escaped(kind: str) -> None:
+    adapter = registry.get(kind)
+
+    @settings(max_examples=settings().max_examples // 4)
+    @given(n=notifications, data=CONFIGS[kind])
+    def renders(n: Notification, data: dict[str, Any]) -> None:
+        config = ready_to_send(kind, data)
+        if kind in ("sms", "voice") and config.provider() is None:
+            return  # provider `aws` sends through the AWS SDK: see the test below
+        assert isinstance(adapter, HttpAdapter | SmsAdapter | VoiceAdapter)
+        request = adapter.build_request(n, config, CTX)
+        CHECKS[kind](request, n)
+
+    renders()
+
+
+# What the properties found, kept as plain examples: each of these once broke its service's rules.
+GOTIFY = {"serverUrl": "https://gotify.example", "appToken": "token"}
+FOUND: list[tuple[str, dict[str, Any], Notification]] = [
+    # the link's `">` ended the Markdown link and let `<script>` through as raw HTML
+    ("gotify", GOTIFY, Notification(title="down", source_url='https://hooks.slack.com"><script>')),
+    # indentation made a code block, where the escapes showed as written; `&lt;` showed as `<`
+    ("gotify", GOTIFY, Notification(title="down", body="    \\<")),
+    ("gotify", GOTIFY, Notification(title="down", body="a\n---\n1. b\n= c &lt;")),
+    # control characters are six JSON bytes each: the APNs part went over 4 KB
+    (
+        "pusherbeams",
+        {"instanceId": "abc", "secretKey": "key", "interests": ["ops"]},
+        Notification(title="<", status="resolved", body="\x00" * 1024),
+    ),
+    # XML 1.0 cannot carry a control character, escaped or not: Twilio would refuse the TwiML
+    (
+        "voice",
+        {
+            "phoneNumber": "+14155550100",
+            "provider": "twilio",
+            **{k: STORED_CREDENTIALS[k] for k in ("accountSid", "authToken", "fromNumber")},
+        },
+        Notification(title="\x01 down"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "data", "n"), FOUND)
+def test_what_the_properties_found_stays_fixed(kind: str, data: dict[str, Any], n: Notification) -> None:
+    adapter = registry.get(kind)
+    assert isinstance(adapter, HttpAdapter | VoiceAdapter)
+    CHECKS[kind](adapter.build_request(n, ready_to_send(kind, data), CTX), n)
+
+
+@settings(max_examples=settings().max_examples // 4)
+@given(n=notifications, data=CONFIGS["email"])
+def test_any_notification_makes_an_email_with_every_value_escaped(n: Notification, data: dict[str, Any]) -> None:
+    params = build_email(n, ready_to_send("email", data), CTX)
+    content = params["Content"]["Simple"]
+    subject = content["Subject"]["Data"]
+    assert len(subject) <= 998 and not any(char in subject for char in "\r\n")  # a header line (RFC 5322)
+    escaped_outside(content["Body"]["Html"]["Data"], EMAIL_TAGS)
+
+
+@settings(max_examples=settings().max_examples // 4)
+@given(n=notifications)
+@example(n=Notification(title="\x01 down"))
+def test_any_notification_makes_well_formed_ssml_within_the_limit(n: Notification) -> None:  # §17c
+    config = ready_to_send("voice", {"phoneNumber": "+14155550100", "originationIdentity": "pool-abc"})
+    body = VoiceAdapter().build_voice_message(n, config)["MessageBody"]
+    assert len(body) <= 6000
+    ET.fromstring(body)
