@@ -39,13 +39,13 @@ def kind_configs() -> dict[str, dict[str, Any]]:
 def channel_body(*, replace: bool) -> dict[str, Any]:
     """A whole channel: one shape per kind. A create names its kind; a replace may (it cannot change it).
 
-    Every envelope field may be null, which the API reads as left out; `type` is the seed's old name for `kind`.
+    Every envelope field may be null, which the API reads as left out; `type` is the seed's old name for `kind`
+    (a create needs one of them).
     """
     envelope = ChannelWrite.model_json_schema(by_alias=True, ref_template=_REF)["properties"]
     variants = []
     for adapter in registry.ADAPTERS.values():
-        names: dict[str, Any] = {"enum": [adapter.kind, *adapter.aliases]}
-        kind = {"anyOf": [names, {"type": "null"}]} if replace else names
+        kind = {"anyOf": [{"enum": [adapter.kind, *adapter.aliases]}, {"type": "null"}]}
         named = {} if replace else {"anyOf": [{"required": ["kind"]}, {"required": ["type"]}]}
         variants.append(
             {

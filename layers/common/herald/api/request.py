@@ -19,7 +19,7 @@ from herald.errors import Forbidden, InvalidRequest, PayloadTooLarge, Unauthoriz
 
 MAX_BODY_BYTES = 64 * 1024
 # The rule of the stand-in route through which Powertools answers a path or method no route has.
-NO_ROUTE = ".*"
+NO_ROUTE = APIGatewayRestResolver._compile_regex(".*").pattern
 
 
 def caller(router: BaseRouter, role: Role) -> Principal:
