@@ -22,7 +22,7 @@ import pytest
 from hypothesis import example, given, settings
 from markdown_it import MarkdownIt
 
-from herald.adapters import registry
+from herald.adapters import registry, render
 from herald.adapters.base import RenderContext
 from herald.adapters.email import build_email
 from herald.adapters.httpbase import HttpAdapter
@@ -134,6 +134,11 @@ def check_discord(request: OutboundRequest, n: Notification) -> None:  # §2
             bounded(field["value"], 1024)
             assert field["name"] and field["value"]
         bounded(embed["footer"]["text"], 2048)
+        # User text outside the links Discord finds by itself carries its Markdown only escaped.
+        tail = "\n" + (render.recovery_line(n) or "\0")
+        for text in [embed.get("description", "").split(tail)[0], *(f["value"] for f in embed.get("fields", []))]:
+            for part in re.split(r"https?://[^\s<>]+", text)[::2]:
+                assert not re.search(r"(?<!\\)(?:\\\\)*[*_~`|>#\[\]<]", part), part
         total += len(embed["title"]) + len(embed.get("description", "")) + len(embed["footer"]["text"])
         total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
     assert total <= 6000
@@ -159,6 +164,8 @@ def check_googlechat(request: OutboundRequest, n: Notification) -> None:  # §4
         if "decoratedText" in widget:
             escaped_outside(widget["decoratedText"]["text"], GOOGLECHAT_TAGS)
     bounded(payload.get("thread", {}).get("threadKey"), 4000)
+    # Chat's plain text reads <users/all> as a mention of everyone and <url|label> as a link.
+    assert "<" not in payload["text"] and ">" not in payload["text"]
 
 
 def check_telegram(request: OutboundRequest, n: Notification) -> None:  # §5

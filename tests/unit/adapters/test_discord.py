@@ -291,3 +291,19 @@ def test_the_json_schema_uses_wire_names_and_marks_the_secret():
 
 def test_adapter_identity():
     assert (ADAPTER.kind, ADAPTER.display_name, ADAPTER.config_model) == ("discord", "Discord", DiscordConfig)
+
+
+def test_markdown_in_user_text_is_shown_as_written():
+    n = notification(body="**bold** _it_ ~s~ ||spoiler|| `code` [x](https://e.x) <@123>\n> quote\n# head")
+    description = embed_of(n)["description"]
+    assert description.startswith(
+        "\\*\\*bold\\*\\* \\_it\\_ \\~s\\~ \\|\\|spoiler\\|\\| \\`code\\` \\[x\\](https://e.x) \\<@123\\>\n\\> quote\n\\# head"
+    )
+
+
+def test_a_link_is_left_whole_and_an_escaped_text_is_cut_between_characters():
+    n = notification(body="see https://status.example.com/a_b_c for *details*")
+    assert embed_of(n)["description"] == "see https://status.example.com/a_b_c for \\*details\\*"
+    long = notification(body="*" * 5000)
+    description = embed_of(long)["description"]
+    assert len(description) <= 4096 and description.endswith("\\*…")

@@ -258,3 +258,10 @@ def test_adapter_identity():
     identity = (ADAPTER.kind, ADAPTER.display_name, ADAPTER.aliases, ADAPTER.config_model)
 
     assert identity == ("googlechat", "Google Chat", ("google_chat",), GoogleChatConfig)
+
+
+def test_the_plain_text_cannot_mention_everyone_or_make_a_link():
+    n = notification(title="<users/all> disk full", body="see <https://evil.example|your bank>")
+    text = message(n)["text"]
+    assert "<" not in text and ">" not in text
+    assert "‹users/all› disk full" in text and "‹https://evil.example|your bank›" in text

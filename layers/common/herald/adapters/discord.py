@@ -59,17 +59,29 @@ class DiscordConfig(ChannelConfig):
         return urlsplit(self.webhook_url.get_secret_value()).hostname or ""
 
 
+# Discord reads Markdown in an embed's description and field values; a backslash makes punctuation literal.
+# Escaped: emphasis, spoilers, code, quotes, headings, masked links and <mentions>. Links it finds by itself
+# are left whole, since an escape inside one would break it.
+_MARKUP = re.compile(r"([\\*_~`|>#\[\]<])")
+_LINK = re.compile(r"(https?://[^\s<>]+)")
+
+
+def escape_markdown(text: str) -> str:
+    """User text shown as written: `**x**` stays two stars and an x, never bold."""
+    return "".join(part if index % 2 else _MARKUP.sub(r"\\\1", part) for index, part in enumerate(_LINK.split(text)))
+
+
 def build_embed(n: Notification) -> dict[str, Any]:
     """The embed, every part within its own limit and all of them within the 6000-character total."""
     title = render.truncate(render.headline(n), TITLE_LIMIT)
     footer = render.truncate(f"Herald · {n.event}", FOOTER_LIMIT)
-    description = render.description(n, DESCRIPTION_LIMIT)
+    description = render.description(n, DESCRIPTION_LIMIT, escape_markdown)
     room = EMBED_TOTAL_LIMIT - len(title) - len(footer) - len(description)
 
     fields: list[dict[str, Any]] = []
     for name, value in render.facts(n)[:MAX_FIELDS]:
         name_text = render.truncate(name, FIELD_NAME_LIMIT)
-        value_text = render.truncate(value or "—", FIELD_VALUE_LIMIT)
+        value_text = render.fit_escaped(value or "—", FIELD_VALUE_LIMIT, escape_markdown)
         size = len(name_text) + len(value_text)
         if size > room:
             break  # the total is a hard 400; later facts are dropped rather than the message

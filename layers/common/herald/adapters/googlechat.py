@@ -49,9 +49,16 @@ def _status_line(n: Notification) -> str:
 
 
 def _fallback(n: Notification) -> str:
+    """The plain `text`, where Chat reads `<users/all>` as a mention of everyone and `<url|label>` as a link.
+
+    Chat documents no escape for them, so user text keeps its words with look-alike angle quotes.
+    """
     first_line = n.body.strip().splitlines()[0] if n.body.strip() else ""
     text = f"{render.headline(n)} — {first_line}" if first_line else render.headline(n)
-    return render.truncate(text, FALLBACK_LIMIT)
+    return render.truncate(text.translate(_NO_ANGLE_BRACKETS), FALLBACK_LIMIT)
+
+
+_NO_ANGLE_BRACKETS = str.maketrans({"<": "‹", ">": "›"})
 
 
 def build_message(n: Notification, budget: int = TEXT_BUDGET) -> dict[str, Any]:

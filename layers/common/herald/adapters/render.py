@@ -26,6 +26,25 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(0, limit - 1)] + ELLIPSIS
 
 
+def fit_escaped(text: str, limit: int, escape: Callable[[str], str]) -> str:
+    """`escape(text)` within `limit` characters: a cut shortens the text, never an escape.
+
+    `escape` must work character by character (a backslash before markup, say).
+    """
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    used = len(ELLIPSIS)
+    for char in text:
+        piece = escape(char)
+        if used + len(piece) > limit:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept) + ELLIPSIS
+
+
 def truncate_bytes(text: str, limit: int) -> str:
     """At most `limit` UTF-8 bytes, never splitting a character; a cut ends with an ellipsis."""
     data = text.encode()
@@ -112,15 +131,20 @@ def recovery_line(n: Notification) -> str | None:
     return f"Recovered after {down} of downtime." if down else "Recovered."
 
 
-def description(n: Notification, limit: int) -> str:
-    """The body and, when resolved, the recovery line within `limit` characters: a cut shortens only the body."""
+def description(n: Notification, limit: int, escape: Callable[[str], str] | None = None) -> str:
+    """The body (escaped for the service's markup, if it has one) and, when resolved, the recovery line, within
+    `limit` characters: a cut shortens only the body."""
+
+    def body(room: int) -> str:
+        return fit_escaped(n.body, room, escape) if escape else truncate(n.body, room)
+
     tail = recovery_line(n)
     if not tail:
-        return truncate(n.body, limit)
+        return body(limit)
     room = limit - len(tail) - 1
     if not n.body or room < 1:
         return truncate(tail, limit)
-    return f"{truncate(n.body, room)}\n{tail}"
+    return f"{body(room)}\n{tail}"
 
 
 def link(n: Notification) -> str | None:
