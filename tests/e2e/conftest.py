@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -202,6 +203,18 @@ def start_stack(directory: Path, **extra_env: str) -> Stack:
     return Stack(process, api_port, aws_port, output, EventLog(directory / "events.jsonl"), env=env)
 
 
+@contextmanager
+def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
+    """A stack started and ready, stopped (Ctrl-C first, then kill) when the block ends."""
+    running = start_stack(directory, **extra_env)
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        if running.interrupt() is None:
+            running.kill()
+
+
 @pytest.fixture(scope="session")
 def providers() -> Iterator[Receiver]:
     """One receiver standing in for every provider with a fixed public host (API.md section 1).
@@ -227,13 +240,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: Receiver, test_ca
     """The local stack for the whole e2e session, its fixed-host providers pointed at `providers`."""
     endpoints = {f"HERALD_ENDPOINT_{kind.upper()}": f"{providers.url}/{kind}" for kind in FIXED_HOST_KINDS}
     tls = {"HERALD_CA_BUNDLE": str(test_ca.ca_file), "HERALD_LOCAL_HOSTS": f"{TLS_NAME}=127.0.0.1"}
-    running = start_stack(tmp_path_factory.mktemp("stack"), **endpoints, **tls)
-    try:
-        running.wait_ready()
+    with running_stack(tmp_path_factory.mktemp("stack"), **endpoints, **tls) as running:
         yield running
-    finally:
-        if running.interrupt() is None:
-            running.kill()
 
 
 @pytest.fixture(scope="session")

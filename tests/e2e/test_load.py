@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import Stack, start_stack
+from tests.e2e.conftest import Stack, running_stack
 
 RATE = float(os.environ.get("HERALD_LOAD_RATE", "40"))
 SECONDS = float(os.environ.get("HERALD_LOAD_SECONDS", "5"))
@@ -164,13 +164,8 @@ def report(outcomes: list[Outcome], rate: float, seconds: float) -> dict[str, ob
 
 @pytest.fixture(scope="module")
 def load_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("load-stack"), HERALD_LOCAL_CONTAINERS=CONTAINERS)
-    try:
-        running.wait_ready()
+    with running_stack(tmp_path_factory.mktemp("load-stack"), HERALD_LOCAL_CONTAINERS=CONTAINERS) as running:
         yield running
-    finally:
-        if running.interrupt() is None:
-            running.kill()
 
 
 def test_the_api_holds_a_steady_mix_of_reads_and_writes_without_an_error(load_stack: Stack) -> None:

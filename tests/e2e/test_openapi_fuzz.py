@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, Stack, start_stack
+from tests.e2e.conftest import ROOT, Stack, running_stack
 
 FUZZ = Path(__file__).parent / "fuzz"
 EXAMPLES = int(os.environ.get("HERALD_FUZZ_EXAMPLES", "10"))
@@ -27,13 +27,8 @@ RUN_SECONDS = 900 if EXAMPLES <= 10 else 3600
 
 @pytest.fixture(scope="module")
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("fuzz-stack"))
-    try:
-        running.wait_ready()
+    with running_stack(tmp_path_factory.mktemp("fuzz-stack")) as running:
         yield running
-    finally:
-        if running.interrupt() is None:
-            running.kill()
 
 
 @pytest.mark.timeout(RUN_SECONDS + 60)

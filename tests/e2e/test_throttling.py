@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from tests.e2e.conftest import Stack, start_stack, wait_until
+from tests.e2e.conftest import Stack, running_stack, wait_until
 from tests.e2e.helpers import run_make
 from tests.e2e.test_local_stack import gateway_body, make_api_key
 
@@ -29,13 +29,8 @@ CALM_CALLS = BURST - 1  # within the burst: never throttled, however the calls f
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("throttled"), HERALD_LOCAL_PARAMETERS=PARAMETERS)
-    try:
-        running.wait_ready()
+    with running_stack(tmp_path_factory.mktemp("throttled"), HERALD_LOCAL_PARAMETERS=PARAMETERS) as running:
         yield running
-    finally:
-        if running.interrupt() is None:
-            running.kill()
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from pydantic import AliasChoices
+from pydantic import AliasChoices, ValidationError
 
-from herald.errors import FieldError, ValidationFailed
+from herald.adapters.validation import field_errors
+from herald.crypto import get_crypto
+from herald.errors import ConfigUnreadable, DecryptionFailed, FieldError, ValidationFailed
 from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig, wire_name
 
 _MISSING = object()
@@ -140,3 +142,17 @@ def _forms(secret: str) -> set[str]:
             encoded = base64.b64encode(b"\0" * shift + part.encode()).decode()
             forms.add(encoded[4 if shift else 0 : -4])
     return forms - {""}
+
+
+def open_sealed(
+    model: type[ChannelConfig], sealed: bytes, context: dict[str, str], *, prefix: str, what: str, repair: str
+) -> ChannelConfig:
+    """A stored config, decrypted and validated. Raises ConfigUnreadable naming `what` and why, then `repair`."""
+    try:
+        data = get_crypto().open_json(sealed, context)
+        return model.model_validate(data, context={"stored": True})
+    except DecryptionFailed:
+        problem = "it cannot be decrypted"
+    except ValidationError as exc:
+        problem = "; ".join(f"{error.field}: {error.message}" for error in field_errors(exc, model, prefix))
+    raise ConfigUnreadable(f"The stored {what} can no longer be read ({problem}). {repair}")

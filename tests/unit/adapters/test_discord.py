@@ -297,7 +297,8 @@ def test_markdown_in_user_text_is_shown_as_written():
     n = notification(body="**bold** _it_ ~s~ ||spoiler|| `code` [x](https://e.x) <@123>\n> quote\n# head")
     description = embed_of(n)["description"]
     assert description.startswith(
-        "\\*\\*bold\\*\\* \\_it\\_ \\~s\\~ \\|\\|spoiler\\|\\| \\`code\\` \\[x\\](https://e.x) \\<@123\\>\n\\> quote\n\\# head"
+        "\\*\\*bold\\*\\* \\_it\\_ \\~s\\~ \\|\\|spoiler\\|\\| \\`code\\` "
+        "\\[x\\](https://e.x) \\<@123\\>\n\\> quote\n\\# head"
     )
 
 

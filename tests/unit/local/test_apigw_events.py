@@ -429,7 +429,10 @@ def test_read_proxy_response() -> None:
 def test_read_proxy_response_defaults_and_base64() -> None:
     empty = read_proxy_response({})
     assert empty is not None
-    assert (empty.status, empty.body, list(empty.headers)) == (200, b"", [])
+    # Like API Gateway, a proxy answer without a Content-Type is sent as application/json.
+    assert (empty.status, empty.body, list(empty.headers)) == (200, b"", [("Content-Type", "application/json")])
+    typed = read_proxy_response({"headers": {"content-type": "text/html"}})
+    assert typed is not None and list(typed.headers) == [("content-type", "text/html")]
     binary = read_proxy_response(
         {"statusCode": 200, "body": base64.b64encode(b"\x00\xff").decode(), "isBase64Encoded": True}
     )

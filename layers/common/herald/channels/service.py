@@ -20,7 +20,6 @@ from herald.crypto import context_for, get_crypto
 from herald.errors import (
     ChannelNotFound,
     ConfigUnreadable,
-    DecryptionFailed,
     FieldError,
     InvalidRequest,
     ValidationFailed,
@@ -30,7 +29,13 @@ from herald.models.channel import Channel, ChannelWrite
 from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
 from herald.observability import NAMESPACE, logger
 from herald.providers import service as providers
-from herald.secrets import canonical_keys, carry_secrets, merge_patch, refuse_carried_secrets_on_new_host
+from herald.secrets import (
+    canonical_keys,
+    carry_secrets,
+    merge_patch,
+    open_sealed,
+    refuse_carried_secrets_on_new_host,
+)
 from herald.settings import get_settings
 from herald.timeutil import iso
 from herald.transport.egress import EgressPolicy, policy_from_settings
@@ -112,17 +117,13 @@ def _seal(tenant_id: str, channel_id: str, config: ChannelConfig) -> bytes:
 
 def _open(item: ChannelItem) -> ChannelConfig:
     """The stored config, decrypted and validated. Raises ConfigUnreadable naming what is wrong."""
-    model = registry.get(item.kind).config_model
-    try:
-        data = get_crypto().open_json(item.sealed_config, context_for(item.tenant_id, item.id))
-        return model.model_validate(data, context={"stored": True})
-    except DecryptionFailed:
-        problem = "it cannot be decrypted"
-    except ValidationError as exc:
-        problem = "; ".join(f"{error.field}: {error.message}" for error in field_errors(exc, model, "config"))
-    raise ConfigUnreadable(
-        f"The stored config of channel {item.id} can no longer be read ({problem}). "
-        f"Replace it with PUT /v1/channels/{item.id} and the whole config."
+    return open_sealed(
+        registry.get(item.kind).config_model,
+        item.sealed_config,
+        context_for(item.tenant_id, item.id),
+        prefix="config",
+        what=f"config of channel {item.id}",
+        repair=f"Replace it with PUT /v1/channels/{item.id} and the whole config.",
     )
 
 

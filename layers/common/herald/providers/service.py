@@ -9,11 +9,11 @@ from pydantic import ValidationError
 from herald.adapters.providers import PROVIDER_SETTINGS
 from herald.adapters.validation import field_errors
 from herald.crypto import context_for, get_crypto
-from herald.errors import ConfigUnreadable, DecryptionFailed, ProviderNotFound, ValidationFailed
+from herald.errors import ConfigUnreadable, ProviderNotFound, ValidationFailed
 from herald.models.config import ChannelConfig
 from herald.observability import logger
 from herald.providers import repository
-from herald.secrets import keep_placeholders
+from herald.secrets import keep_placeholders, open_sealed
 from herald.timeutil import iso
 
 
@@ -38,17 +38,13 @@ def load(tenant_id: str, provider: str) -> ChannelConfig | None:
 
 
 def _open(entry: repository.ProviderItem) -> ChannelConfig:
-    model = _model(entry.provider)
-    try:
-        data = get_crypto().open_json(entry.sealed_config, _context(entry.tenant_id, entry.provider))
-        return model.model_validate(data, context={"stored": True})
-    except DecryptionFailed:
-        problem = "they cannot be decrypted"
-    except ValidationError as exc:
-        problem = "; ".join(f"{error.field}: {error.message}" for error in field_errors(exc, model, ""))
-    raise ConfigUnreadable(
-        f"The stored {entry.provider} provider settings can no longer be read ({problem}). "
-        f"Replace them with PUT /v1/settings/providers/{entry.provider} and every field."
+    return open_sealed(
+        _model(entry.provider),
+        entry.sealed_config,
+        _context(entry.tenant_id, entry.provider),
+        prefix="",
+        what=f"{entry.provider} provider settings",
+        repair=f"Replace them with PUT /v1/settings/providers/{entry.provider} and every field.",
     )
 
 
