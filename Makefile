@@ -13,7 +13,7 @@ TENANT ?= dev
 ROLE ?= admin
 STACK ?=
 
-.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan redrive-ingest soak build validate deploy bench clean
+.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan redrive redrive-ingest soak build validate deploy bench clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ api-key: $(STAMP) ## mint a key: make api-key TENANT=t ROLE=viewer|editor|admin 
 tenant-plan: $(STAMP) ## a tenant's own throttle: make tenant-plan TENANT=t RATE=r BURST=b [QUOTA=per day] [STACK=name]; no RATE/BURST: the default plan
 	@$(PY) -m local.tenant_plan --tenant "$(TENANT)" $(if $(RATE),--rate "$(RATE)") $(if $(BURST),--burst "$(BURST)") \
 	  $(if $(QUOTA),--quota "$(QUOTA)") $(if $(STACK),--stack "$(STACK)")
+
+redrive: $(STAMP) ## another round for every delivery in the dead-letter queue, recorded in its log [STACK=name]
+	@$(PY) -m local.redrive $(if $(STACK),--stack "$(STACK)")
 
 redrive-ingest: $(STAMP) ## feed monitoring events that failed every try back in [STACK=name]
 	@$(PY) -m local.redrive_ingest $(if $(STACK),--stack "$(STACK)")
