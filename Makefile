@@ -1,8 +1,10 @@
 # Herald: the two commands a newcomer needs are `make dev` and `make test`.
 SHELL := /bin/bash
-export PYENV_VERSION ?= 3.11.7:3.13.0
 export SAM_CLI_TELEMETRY := 0
-PYTHON ?= python3.13
+# The Python 3.13 that builds .venv: PYTHON=/path/to/python3.13, else local/find_python.sh finds one
+# (python3.13 on PATH, pyenv's newest 3.13.x, `uv python find 3.13`) or says in one line what to install.
+PYTHON ?=
+FIND_PYTHON := $(or $(PYTHON),$$(local/find_python.sh))
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
@@ -13,16 +15,16 @@ TENANT ?= dev
 ROLE ?= admin
 STACK ?=
 
-.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan redrive-ingest soak build validate deploy bench clean
+.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan receiver redrive redrive-ingest soak build validate deploy bench clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || { python=$(FIND_PYTHON) && "$$python" -m venv $(VENV); }
 	$(PY) -m pip install -qq --upgrade pip
 	$(PY) -m pip install -qq -r requirements-dev.txt
 	@touch $@
 
 $(SAM): 
-	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	@test -x $(SAM_VENV)/bin/python || { python=$(FIND_PYTHON) && "$$python" -m venv $(SAM_VENV); }
 	$(SAM_VENV)/bin/python -m pip install -qq --upgrade pip
 	$(SAM_VENV)/bin/python -m pip install -qq aws-sam-cli==1.170.0
 
@@ -35,6 +37,12 @@ api-key: $(STAMP) ## mint a key: make api-key TENANT=t ROLE=viewer|editor|admin 
 tenant-plan: $(STAMP) ## a tenant's own throttle: make tenant-plan TENANT=t RATE=r BURST=b [QUOTA=per day] [STACK=name]; no RATE/BURST: the default plan
 	@$(PY) -m local.tenant_plan --tenant "$(TENANT)" $(if $(RATE),--rate "$(RATE)") $(if $(BURST),--burst "$(BURST)") \
 	  $(if $(QUOTA),--quota "$(QUOTA)") $(if $(STACK),--stack "$(STACK)")
+
+receiver: $(STAMP) ## a webhook receiver on 127.0.0.1 that prints what it gets and answers 200 [PORT=8000]
+	@$(PY) -m local.receiver $(if $(PORT),--port "$(PORT)")
+
+redrive: $(STAMP) ## another round for every delivery in the dead-letter queue, recorded in its log [STACK=name]
+	@$(PY) -m local.redrive $(if $(STACK),--stack "$(STACK)")
 
 redrive-ingest: $(STAMP) ## feed monitoring events that failed every try back in [STACK=name]
 	@$(PY) -m local.redrive_ingest $(if $(STACK),--stack "$(STACK)")
@@ -72,10 +80,11 @@ format: $(STAMP)
 validate: $(SAM)
 	$(SAM) validate --lint
 
-build: $(SAM) ## sam build (needs python3.13 on PATH), then bytecode for the read-only layer
-	$(SAM) build
-	@# Lambda mounts layers read-only: without .pyc every cold start recompiles (bench: ~2x slower imports).
-	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build/CommonLayer/python
+build: $(SAM) ## sam build with the Python 3.13 make found, then bytecode for the read-only layer
+	@# sam build runs the python3.13 on PATH, so the one found goes first. Lambda mounts layers read-only:
+	@# without .pyc every cold start recompiles (bench: ~2x slower imports).
+	python=$(FIND_PYTHON) && PATH="$$(dirname "$$python"):$$PATH" $(SAM) build && \
+	  "$$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build/CommonLayer/python
 
 deploy: build
 	$(SAM) deploy --guided

@@ -55,6 +55,11 @@ def local_environment(config: LocalConfig) -> dict[str, str]:
 
     Raises ApiKeyError when no local stack runs on HERALD_AWS_PORT.
     """
+    return {**environment_from_outputs(local_outputs(config), "the local stack"), **emulator_environment(config)}
+
+
+def local_outputs(config: LocalConfig) -> dict[str, str]:
+    """The resolved template Outputs the running local stack left in local/.state/. Raises ApiKeyError."""
     if not answers(config.aws_endpoint):
         raise ApiKeyError(
             f"No local stack answers on {config.aws_endpoint}: start it with `make dev` "
@@ -63,16 +68,19 @@ def local_environment(config: LocalConfig) -> dict[str, str]:
     os.environ.pop("AWS_PROFILE", None)  # a real profile must not sign requests to the emulator
     not_herald = ApiKeyError(f"The emulator on {config.aws_endpoint} is not a Herald local stack of this checkout.")
     try:
-        state = json.loads(state_file(config.aws_port).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        outputs: dict[str, str] = json.loads(state_file(config.aws_port).read_text(encoding="utf-8"))["outputs"]
+    except (OSError, ValueError, KeyError):
         raise not_herald from None
-    environment = environment_from_outputs(state["outputs"], "the local stack")
     try:  # the file may be left over from a stack that did not stop cleanly
-        Aws(config.aws_endpoint).client("dynamodb").describe_table(TableName=environment["HERALD_TABLE_NAME"])
+        Aws(config.aws_endpoint).client("dynamodb").describe_table(TableName=outputs.get("TableName", ""))
     except ClientError:
         raise not_herald from None
+    return outputs
+
+
+def emulator_environment(config: LocalConfig) -> dict[str, str]:
+    """What points boto3 (and herald.aws) at the local stack's emulator."""
     return {
-        **environment,
         **DUMMY_CREDENTIALS,
         "AWS_ENDPOINT_URL": config.aws_endpoint,
         "AWS_DEFAULT_REGION": REGION,
@@ -82,14 +90,18 @@ def local_environment(config: LocalConfig) -> dict[str, str]:
 
 def stack_environment(stack: str) -> dict[str, str]:
     """HERALD_TABLE_NAME and HERALD_KMS_KEY_ID from a deployed stack's outputs. Raises ApiKeyError."""
+    return environment_from_outputs(stack_outputs(stack), f"Stack {stack}")
+
+
+def stack_outputs(stack: str) -> dict[str, str]:
+    """A deployed CloudFormation stack's outputs, with the caller's AWS credentials. Raises ApiKeyError."""
     import boto3
 
     try:
         stacks = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
     except (BotoCoreError, ClientError) as exc:
         raise ApiKeyError(f"Could not read stack {stack}: {exc}") from exc
-    outputs = {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
-    return environment_from_outputs(outputs, f"Stack {stack}")
+    return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
 
 
 def environment_from_outputs(outputs: Mapping[str, str], stack: str) -> dict[str, str]:
@@ -125,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     where = f"stack {args.stack}" if args.stack else f"the local stack ({os.environ['AWS_ENDPOINT_URL']})"
     role = getattr(created.role, "name", created.role)
-    print(f"Minted a {role} key for tenant '{created.tenant_id}' on {where} (id {created.id}):")
+    article = "an" if str(role)[:1].lower() in "aeiou" else "a"
+    print(f"Minted {article} {role} key for tenant '{created.tenant_id}' on {where} (id {created.id}):")
     print(created.key)
     return 0
 

@@ -6,10 +6,10 @@ own path is appended to, API.md §8), where a real HTTP receiver on 127.0.0.1 an
 The AWS-backed paths are checked in the AWS emulator's own records (GET /moto-api/data.json): SES v2 for email
 (§17a) and SNS for aws sms (§17b).
 
+aws voice uses End User Messaging SMS and Voice v2 (§17c), which moto lacks: the local stack answers its
+SendVoiceMessage itself and records each call (local/sms_voice.py), where the tests read it.
+
 What the emulator cannot show, stated here and in the tests that come closest:
-- aws voice uses End User Messaging SMS and Voice v2 (§17c), which moto does not emulate (it answers 500): the
-  tests prove the call is routed there and not to SNS, and that a channel without an origination identity is
-  refused with a message saying what to set; the wire format is covered by the unit tests (botocore validation).
 - SES and SNS cannot be made to throttle in moto, and SNS has no reachable error for a valid E.164 number: their
   rate-limit and SNS error paths are covered by the unit tests of `classify.aws_failure`.
 """
@@ -639,7 +639,14 @@ def test_given_an_aws_voice_channel_without_an_origination_identity_when_tested_
     assert herald.delivery(body["deliveryId"])["code"] == "missing_credentials"
 
 
-def test_given_an_aws_voice_channel_when_tested_then_the_call_goes_to_end_user_messaging_not_to_sns(
+def voice_calls(stack: Stack, http: requests.Session) -> list[dict[str, Any]]:
+    """The calls the local stack's End User Messaging SMS and Voice v2 answered (local/sms_voice.py)."""
+    reply = http.get(f"{stack.aws_endpoint}/herald-local/sms-voice/voice-messages", timeout=30)
+    assert reply.status_code == 200, f"the emulator's voice calls are unavailable: {reply.status_code}"
+    return list(reply.json()["VoiceMessages"])
+
+
+def test_given_an_aws_voice_channel_when_tested_then_200_and_end_user_messaging_recorded_the_spoken_call(
     herald: Herald, stack: Stack, http: requests.Session
 ) -> None:
     number = "+14155558" + f"{uuid.uuid4().int % 1000:03d}"
@@ -647,11 +654,16 @@ def test_given_an_aws_voice_channel_when_tested_then_the_call_goes_to_end_user_m
 
     reply = herald.call("POST", f"/v1/channels/{channel}/test")
 
-    # moto has no SMS-Voice v2: its 500 is what reaching that API looks like here (a real account answers 200).
-    assert reply.status_code == 502, reply.text
-    assert reply.json()["error"].startswith("AWS End User Messaging returned 500")
-    assert herald.delivery(reply.json()["deliveryId"])["code"] == "provider_unavailable"  # 5xx: retryable
-    assert not [m for m in emulator_records(stack, http)["sns"]["SMS"] if m["phone_number"] == number]
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert (body["success"], body["detail"]) == (True, "Test message sent to Voice call")
+    [call] = [c for c in voice_calls(stack, http) if c["MessageId"] == body["providerMessageId"]]
+    assert (call["DestinationPhoneNumber"], call["OriginationIdentity"]) == (number, "+12065550123")
+    assert call["MessageBodyTextType"] == "SSML"
+    spoken = ET.fromstring(call["MessageBody"])  # §17c: SSML, the alert said twice
+    assert spoken.tag == "speak" and "".join(spoken.itertext()).count(TEST_TITLE) == 2
+    assert "your Voice call channel works" in call["MessageBody"]
+    assert not [m for m in emulator_records(stack, http)["sns"]["SMS"] if m["phone_number"] == number]  # not SNS
 
 
 # ---- credentials stored once per tenant (API.md §8 "Provider settings")

@@ -103,7 +103,11 @@ def receive(queue_url: str, wait: float = 10.0) -> list[dict[str, Any]]:
     end = time.monotonic() + wait
     while time.monotonic() < end:
         got = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=1, AttributeNames=["All"]
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=1,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],  # as the event source mapping hands them to the sender
         )
         if got.get("Messages"):
             return got["Messages"]
@@ -179,3 +183,30 @@ def test_only_a_failed_or_unknown_delivery_can_be_redriven(api, key, sender, aws
     assert "is delivered" in again.json["error"]
     assert (missing.status, missing.json["code"]) == (404, "delivery_not_found")
     assert receiver.by_webhook_id() == {delivery_id: 1}
+
+
+def test_a_dlq_message_moved_back_by_sqs_redrives_its_delivery_once(api, key, sender, aws):
+    # The console's "Start DLQ redrive" (SQS StartMessageMoveTask, which moto lacks) moves a message with its
+    # body and attributes to the delivery queue: done here by hand, as SQS does it.
+    queue_arn = aws.deployment.sqs_sources[0].queue_arn
+    with ZooReceiver(Behaviour.MOVED) as moved, ZooReceiver(Behaviour.KEEPALIVE) as healed:
+        config = {"url": moved.url(), "secret": SECRET}
+        created = api.post("/v1/channels", key=key, body={"kind": "webhook", "config": config})
+        channel = created.json["id"]
+        sent = api.post("/v1/notifications", key=key, body={"channelIds": [channel], "notification": {"title": "Up?"}})
+        delivery_id = sent.json["deliveries"][0]["deliveryId"]
+        run_sender(sender, queue_arn)  # a 301 is not followed: failed at once, its message in the DLQ
+        [copy] = receive(get_settings().dlq_url)
+        patched = api.patch(f"/v1/channels/{channel}", key=key, body={"config": {**config, "url": healed.url()}})
+
+        for _ in range(2):  # moved back twice: the second copy is a duplicate and must send nothing
+            aws.client("sqs").send_message(
+                QueueUrl=get_settings().queue_url, MessageBody=copy["Body"], MessageAttributes=copy["MessageAttributes"]
+            )
+            run_sender(sender, queue_arn)
+
+        record = api.get(f"/v1/deliveries/{delivery_id}", key=key).json
+        assert patched.status == 200, patched.text
+        assert copy["MessageAttributes"]["attemptCount"]["StringValue"] == "1"
+        assert [a["status"] for a in record["attempts"]] == ["failed", "redriven", "delivered"]
+        assert (moved.by_webhook_id(), healed.by_webhook_id()) == ({delivery_id: 1}, {delivery_id: 1})

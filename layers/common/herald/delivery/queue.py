@@ -72,9 +72,16 @@ def delay(receipt_handle: str, seconds: int) -> None:
     )
 
 
-def dead_letter(body: str, reason: str) -> None:
+# The delivery's attempt count when its message was dead-lettered: a copy moved back by SQS's DLQ redrive
+# carries it, and redrives the delivery only if nothing was attempted since (service.redrive).
+ATTEMPT_COUNT_ATTRIBUTE = "attemptCount"
+
+
+def dead_letter(body: str, reason: str, attempt_count: int | None = None) -> None:
     """Move a message to the DLQ ourselves (attempts are counted by Herald, not by SQS receives)."""
     attributes: dict[str, Any] = {"reason": {"DataType": "String", "StringValue": reason[:256]}}
+    if attempt_count is not None:
+        attributes[ATTEMPT_COUNT_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(attempt_count)}
     aws.with_retries(
         lambda: aws.client("sqs").send_message(
             QueueUrl=get_settings().dlq_url, MessageBody=body, MessageAttributes=attributes

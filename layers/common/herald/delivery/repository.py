@@ -201,18 +201,23 @@ def _abandon(delivery: Delivery, lease_id: str) -> Delivery:
     return from_item(response["Attributes"])
 
 
-def redrive(tenant_id: str, delivery_id: str) -> Delivery:
+def redrive(tenant_id: str, delivery_id: str, attempt_count: int | None = None) -> Delivery:
     """Put a failed or unknown delivery back to `queued` with a fresh retry schedule.
 
-    Raises ClaimRefused (with the current record, or None when there is none) when it is not redrivable.
+    With `attempt_count`, only while no attempt was made since it had that many (a message copy of that
+    moment may redrive it; an older copy may not). Raises ClaimRefused (with the current record, or None
+    when there is none) when it is not redrivable.
     """
     now = iso()
+    condition = Attr("status").is_in(sorted(REDRIVABLE))
+    if attempt_count is not None:
+        condition &= Attr("attemptCount").eq(attempt_count)
     try:
         response = db.table().update_item(
             Key=_key(tenant_id, delivery_id),
             UpdateExpression="SET #status = :queued, updatedAt = :now, attemptBase = attemptCount, "
             "attempts = list_append(attempts, :entry) REMOVE code, #error, notBefore, abandonedLease",
-            ConditionExpression=Attr("status").is_in(sorted(REDRIVABLE)),
+            ConditionExpression=condition,
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
             ExpressionAttributeValues={
                 ":queued": "queued",

@@ -57,6 +57,7 @@ class Outcome:
     code: str | None = None
     provider_message_id: str | None = None
     http_status: int | None = None
+    attempt_count: int | None = None  # the delivery's attempts when this outcome was decided
 
 
 def new_delivery(
@@ -198,6 +199,7 @@ def _final_outcome(delivery: Delivery) -> Outcome:
         error=delivery.error,
         code=delivery.code,
         provider_message_id=delivery.provider_message_id,
+        attempt_count=delivery.attempt_count,
     )
 
 
@@ -294,16 +296,21 @@ class _Recorder:
             code=code,
             provider_message_id=provider_message_id,
             http_status=http_status,
+            attempt_count=self.number,
         )
 
 
-def redrive(tenant_id: str, delivery_id: str) -> Delivery:
-    """Send a failed or unknown delivery again, with a fresh retry schedule.
+def redrive(tenant_id: str, delivery_id: str, *, attempt_count: int | None = None, enqueue: bool = True) -> Delivery:
+    """Give a failed or unknown delivery another round: back to `queued` with a fresh retry schedule and a
+    `redriven` entry in its log, then (`enqueue`) a new message on the delivery queue.
 
-    Raises DeliveryNotFound, or Conflict when the delivery is not failed or unknown.
+    The one way every redrive goes: `POST /v1/deliveries/{id}/redrive`, `make redrive` (the DLQ's messages)
+    and a DLQ message moved back by SQS's own redrive (the sender, with `enqueue=False`: that message is
+    the round's). `attempt_count`: only if no attempt was made since the delivery had that many.
+    Raises DeliveryNotFound, or Conflict when the delivery is not (or no longer) redrivable.
     """
     try:
-        delivery = repository.redrive(tenant_id, delivery_id)
+        delivery = repository.redrive(tenant_id, delivery_id, attempt_count)
     except ClaimRefused as refused:
         if refused.delivery is None:
             raise DeliveryNotFound(delivery_id) from None
@@ -311,7 +318,8 @@ def redrive(tenant_id: str, delivery_id: str) -> Delivery:
             f"Only a failed or unknown delivery can be redriven; {delivery_id} is {refused.delivery.status}.",
             code="not_redrivable",
         ) from None
-    queue.enqueue([QueueMessage(tenantId=tenant_id, deliveryId=delivery_id)])
+    if enqueue:
+        queue.enqueue([QueueMessage(tenantId=tenant_id, deliveryId=delivery_id)])
     _metric("DeliveryRedriven", delivery.kind)
     return delivery
 

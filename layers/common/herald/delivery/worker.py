@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from herald.delivery import queue, service
 from herald.delivery.service import Outcome
+from herald.errors import Conflict, DeliveryNotFound
 from herald.models.delivery import QueueMessage
 from herald.observability import logger
 
@@ -21,7 +22,28 @@ def _handle(record: dict[str, Any]) -> Outcome | None:
         message = QueueMessage.model_validate_json(record["body"])
     except (ValidationError, KeyError):
         return None
+    moved_back = _dead_lettered_at(record)
+    if moved_back is not None:
+        _redrive_moved(message, moved_back)
     return service.attempt(message.tenantId, message.deliveryId)
+
+
+def _dead_lettered_at(record: dict[str, Any]) -> int | None:
+    """The attempt count a DLQ copy was made at, when SQS's DLQ redrive moved this message back; else None."""
+    value = (record.get("messageAttributes") or {}).get(queue.ATTEMPT_COUNT_ATTRIBUTE) or {}
+    raw = str(value.get("stringValue", ""))
+    return int(raw) if raw.isdigit() else None
+
+
+def _redrive_moved(message: QueueMessage, attempt_count: int) -> None:
+    """A person moved this copy back from the DLQ (console "Start DLQ redrive"): redrive its delivery, this
+    message being the new round's. A copy older than the delivery's last attempt, or of one that is not
+    failed or unknown, redrives nothing: the attempt that follows treats it as the duplicate it is."""
+    try:
+        service.redrive(message.tenantId, message.deliveryId, attempt_count=attempt_count, enqueue=False)
+    except (Conflict, DeliveryNotFound):
+        return
+    logger.info("Delivery redriven from the DLQ", extra={"deliveryId": message.deliveryId})
 
 
 def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
@@ -66,7 +88,7 @@ def _settle(record: dict[str, Any], outcome: Outcome | Exception | None) -> bool
             queue.delay(record["receiptHandle"], outcome.delay)
             return False
         if outcome.action == "dead":
-            queue.dead_letter(record["body"], outcome.code or "dead")
+            queue.dead_letter(record["body"], outcome.code or "dead", outcome.attempt_count)
         return True
     except Exception:
         logger.exception("Could not settle delivery message", extra={"messageId": record.get("messageId")})
