@@ -237,13 +237,14 @@ class _Recorder:
         delay: int = 0,
     ) -> Outcome:
         delivery = self.delivery
+        latency_ms = int((time.monotonic() - self.started) * 1000)
         entry = Attempt(
             attempt=self.number,
             time=iso(),
             status=status,
             http_status=http_status,
             error=error,
-            latency_ms=int((time.monotonic() - self.started) * 1000),
+            latency_ms=latency_ms,
         )
         not_before = time.time() + delay if status == "retrying" else None
         try:
@@ -269,7 +270,7 @@ class _Recorder:
             return Outcome("ack", delivery.id, success=status == "delivered", status=status, error=error, code=code)
         metric = {"delivered": "DeliverySucceeded", "retrying": "DeliveryRetried"}.get(status, "DeliveryFailed")
         _metric(metric, delivery.kind)
-        _metric("DeliveryLatency", delivery.kind, entry.latency_ms, MetricUnit.Milliseconds)
+        _metric("DeliveryLatency", delivery.kind, latency_ms, MetricUnit.Milliseconds)
         if status in ("delivered", "failed"):
             # 0 or 1 per finished delivery: its average by kind is the kind's failure rate (one query, one alarm).
             _metric("DeliveryFailure", delivery.kind, 0 if status == "delivered" else 1)
