@@ -212,3 +212,16 @@ def test_every_herald_metric_read_is_emitted_with_those_dimensions(reference: tu
     assert dimensions == emitted[name], (
         f"{where} reads {name} by {sorted(dimensions)}; emitted by {sorted(emitted[name])}"
     )
+
+
+# ---- the gateway's own answers
+
+
+def test_every_gateway_response_is_herald_error_json():
+    responses = RESOURCES["Api"]["Properties"]["GatewayResponses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for kind, response in responses.items():
+        text = response["ResponseTemplates"]["application/json"]
+        # API Gateway substitutes $context.error.messageString as a quoted JSON string.
+        body = json.loads(text.replace("$context.error.messageString", json.dumps('Invalid request "body"')))
+        assert set(body) == {"error", "code"} and all(isinstance(v, str) and v for v in body.values()), kind
