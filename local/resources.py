@@ -1,5 +1,6 @@
 """AWS resources of the template, created in the emulator: DynamoDB, SQS, SNS, KMS, CloudWatch Logs, and
-API Gateway usage plans (the local gateway reads their throttles from the emulator).
+API Gateway usage plans (the local gateway reads their throttles from the emulator); and what is there to
+be looked at rather than to act locally - SES configuration sets, IAM roles, CloudWatch alarms and dashboards.
 
 Each handler takes the resource's resolved properties and returns its `Ref` and `Fn::GetAtt` values.
 A property a handler does not know is an error, never silently dropped.
@@ -219,3 +220,95 @@ def usage_plan(aws: Aws, deployment: Deployment, logical_id: str, props: dict[st
     if tags := _tags(props):
         args["tags"] = {tag["Key"]: tag["Value"] for tag in tags}
     return Physical(ref=str(aws.client("apigateway").create_usage_plan(**args)["id"]))
+
+
+def topic_policy(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """An SNS topic policy, set on each of its topics (moto keeps it; it does not enforce it)."""
+    unexpected(logical_id, props, {"Topics", "PolicyDocument"})
+    sns = aws.client("sns")
+    for arn in props["Topics"]:
+        sns.set_topic_attributes(
+            TopicArn=str(arn), AttributeName="Policy", AttributeValue=attribute_text(props["PolicyDocument"])
+        )
+    return Physical(ref=logical_id)
+
+
+def ses_configuration_set(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """An SES configuration set (its options are not emulated: nothing bounces locally)."""
+    unexpected(
+        logical_id,
+        props,
+        {
+            "Name", "ReputationOptions", "SendingOptions", "DeliveryOptions", "TrackingOptions",
+            "SuppressionOptions", "VdmOptions",
+        },
+    )  # fmt: skip
+    name = props.get("Name") or physical_name(deployment, logical_id)
+    aws.client("ses").create_configuration_set(ConfigurationSet={"Name": name})
+    return Physical(ref=name)
+
+
+def ses_event_destination(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """An SES configuration set's event destination, recorded in the emulator."""
+    unexpected(logical_id, props, {"ConfigurationSetName", "EventDestination"})
+    destination = {"Name": logical_id, **props["EventDestination"]}
+    aws.client("ses").create_configuration_set_event_destination(
+        ConfigurationSetName=str(props["ConfigurationSetName"]), EventDestination=destination
+    )
+    return Physical(ref=logical_id)
+
+
+def role(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """An IAM role (moto does not enforce IAM; the role exists to be named)."""
+    unexpected(
+        logical_id,
+        props,
+        {"AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies", "RoleName", "Path", "Description", "Tags"},
+    )
+    name = props.get("RoleName") or physical_name(deployment, logical_id)
+    created = aws.client("iam").create_role(
+        RoleName=name, AssumeRolePolicyDocument=attribute_text(props["AssumeRolePolicyDocument"])
+    )["Role"]
+    return Physical(ref=name, attributes={"Arn": created["Arn"], "RoleId": created["RoleId"]})
+
+
+def apigateway_account(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """The account's API Gateway logging role."""
+    unexpected(logical_id, props, {"CloudWatchRoleArn"})
+    operation = {"op": "replace", "path": "/cloudwatchRoleArn", "value": str(props["CloudWatchRoleArn"])}
+    aws.client("apigateway").update_account(patchOperations=[operation])
+    return Physical(ref=logical_id)
+
+
+_ALARM_PROPERTIES = {
+    "AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions", "InsufficientDataActions",
+    "MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit",
+    "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
+    "EvaluateLowSampleCountPercentile", "Metrics", "ThresholdMetricId", "Tags",
+}  # fmt: skip
+
+
+def alarm(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """A CloudWatch alarm, created in the emulator (which never evaluates it)."""
+    unexpected(logical_id, props, _ALARM_PROPERTIES)
+    name = props.get("AlarmName") or physical_name(deployment, logical_id)
+    args = {key: value for key, value in props.items() if key not in ("AlarmName", "Tags")}
+    if "Threshold" in args:
+        args["Threshold"] = float(args["Threshold"])
+    for key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+        if key in args:
+            args[key] = int(args[key])
+    aws.client("cloudwatch").put_metric_alarm(AlarmName=name, **args)
+    return Physical(ref=name, attributes={"Arn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{name}"})
+
+
+def dashboard(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Physical:
+    """A CloudWatch dashboard. Raises TemplateError when its body is not JSON."""
+    unexpected(logical_id, props, {"DashboardName", "DashboardBody"})
+    name = props.get("DashboardName") or physical_name(deployment, logical_id)
+    try:
+        json.loads(str(props["DashboardBody"]))
+    except ValueError as exc:
+        raise TemplateError(f"{logical_id}: DashboardBody is not JSON ({exc})") from exc
+    aws.client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=str(props["DashboardBody"]))
+    return Physical(ref=name)

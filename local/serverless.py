@@ -79,6 +79,10 @@ def api(aws: Aws, deployment: Deployment, logical_id: str, props: dict[str, Any]
     )
 
 
+_SQS_EVENT_KNOWN = {
+    "Queue", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "Enabled", "ScalingConfig",
+}  # fmt: skip
+
 _FUNCTION_KNOWN = {
     "CodeUri", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "Layers", "Events", "Architectures",
     "Tracing", "Description", "Policies", "FunctionName", "Role", "ReservedConcurrentExecutions", "Tags",
@@ -152,9 +156,8 @@ def _event_source(aws: Aws, deployment: Deployment, spec: FunctionSpec, name: st
         # Joined to their API once every function exists (see _finish_apis).
         deployment.api_events.append((str(props["RestApiId"]), spec.logical_id, props))
     elif kind == "SQS":
-        unexpected(
-            where, props, {"Queue", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "Enabled"}
-        )
+        # ScalingConfig is accepted, not emulated: the local poller runs one batch at a time anyway.
+        unexpected(where, props, _SQS_EVENT_KNOWN)
         if props.get("Enabled", True) is False:
             return
         queue_arn = str(props["Queue"])

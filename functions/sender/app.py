@@ -9,6 +9,6 @@ from herald.observability import logger, metrics
 
 
 @logger.inject_lambda_context
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return worker.process_batch(event["Records"], remaining_ms=context.get_remaining_time_in_millis)

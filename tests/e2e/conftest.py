@@ -28,6 +28,7 @@ import pytest
 import requests
 from botocore.config import Config
 
+from local.constants import state_file
 from tests.support.pki import Pki, make_pki
 from tests.support.samples import FIXED_HOST_KINDS
 
@@ -131,6 +132,12 @@ class Stack:
 
     def text(self) -> str:
         return self.output.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        """The template's Outputs as the running stack resolved them (what `make api-key` reads too)."""
+        state: dict[str, dict[str, str]] = json.loads(state_file(self.aws_port).read_text(encoding="utf-8"))
+        return state["outputs"]
 
     def client(self, service: str) -> Any:
         return boto3.client(

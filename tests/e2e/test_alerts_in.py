@@ -14,8 +14,6 @@ from tests.e2e.conftest import Receiver, Stack, wait_until
 
 pytestmark = pytest.mark.e2e
 
-TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:herald-alerts"
-
 
 class Api:
     def __init__(self, stack: Stack, http: requests.Session) -> None:
@@ -49,7 +47,7 @@ def monitor(name: str = "My API") -> dict[str, str]:
 def publish_sns(stack: Stack, *messages: str) -> None:
     sns = stack.client("sns")
     for message in messages:
-        sns.publish(TopicArn=TOPIC_ARN, Message=message)
+        sns.publish(TopicArn=stack.outputs["AlertsTopicArn"], Message=message)
 
 
 def put_eventbridge(stack: Stack, detail_type: str, detail: dict[str, Any]) -> None:

@@ -23,7 +23,6 @@ pytestmark = pytest.mark.e2e
 
 TEMPLATE = load_yaml(ROOT / "template.yaml")
 GATEWAY_RESPONSES = TEMPLATE["Resources"]["Api"]["Properties"]["GatewayResponses"]
-TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:herald-alerts"
 
 
 def gateway_body(kind: str) -> dict[str, str]:
@@ -148,9 +147,10 @@ def test_the_authorizer_runs_first_and_its_context_reaches_the_api_as_api_gatewa
     assert editor_key not in stack.events.path.read_text()
 
 
-def test_an_sns_publish_to_herald_alerts_reaches_ingest_as_a_lambda_sns_event(stack: Stack):
+def test_an_sns_publish_to_the_alerts_topic_reaches_ingest_as_a_lambda_sns_event(stack: Stack):
+    topic_arn = stack.outputs["AlertsTopicArn"]
     message = json.dumps(monitoring_event())
-    published = stack.client("sns").publish(TopicArn=TOPIC_ARN, Message=message, Subject="monitor.down")
+    published = stack.client("sns").publish(TopicArn=topic_arn, Message=message, Subject="monitor.down")
 
     entry = stack.events.wait_for(
         "IngestFunction",
@@ -159,7 +159,7 @@ def test_an_sns_publish_to_herald_alerts_reaches_ingest_as_a_lambda_sns_event(st
 
     (record,) = entry["event"]["Records"]
     assert (record["EventSource"], record["EventVersion"]) == ("aws:sns", "1.0")
-    assert record["EventSubscriptionArn"].startswith(f"{TOPIC_ARN}:")
+    assert record["EventSubscriptionArn"].startswith(f"{topic_arn}:")
     sns = record["Sns"]
     assert set(sns) == {
         "Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature",
@@ -167,7 +167,7 @@ def test_an_sns_publish_to_herald_alerts_reaches_ingest_as_a_lambda_sns_event(st
     }  # fmt: skip
     assert (sns["Type"], sns["TopicArn"], sns["Subject"], sns["Message"]) == (
         "Notification",
-        TOPIC_ARN,
+        topic_arn,
         "monitor.down",
         message,
     )
@@ -259,7 +259,7 @@ def test_a_failed_delivery_stays_on_the_queue_and_is_retried_until_the_receiver_
     assert channel.status_code == 201, channel.text
 
     event = monitoring_event(channelIds=[channel.json()["id"]])
-    stack.client("sns").publish(TopicArn=TOPIC_ARN, Message=json.dumps(event))
+    stack.client("sns").publish(TopicArn=stack.outputs["AlertsTopicArn"], Message=json.dumps(event))
 
     first, second, third = receiver.wait_for(3, timeout=30)
     assert first.json()["id"] == second.json()["id"] == third.json()["id"]

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from herald.auth import service as auth
+from local import provision
 from local.apigw_events import policy_allows
 from local.cfn_yaml import load_yaml
 from local.runtime import LambdaContext, load_handler
@@ -112,7 +113,9 @@ def test_the_aws_fixture_holds_the_resources_template_yaml_declares(aws):
     }
     assert attributes["VisibilityTimeout"] == str(RESOURCES["DeliveryQueue"]["Properties"]["VisibilityTimeout"])
 
-    assert aws.topic_arn == "arn:aws:sns:us-east-1:123456789012:herald-alerts"
+    # No fixed TopicName: the topic is named after the stack, and publishers find it in the output.
+    assert aws.topic_arn == provision.resolve_outputs(aws.deployment)["AlertsTopicArn"]
+    assert aws.topic_arn.endswith(f":{aws.deployment.template.stack_name}-AlertsTopic")
     (rule,) = aws.client("events").list_rules(EventBusName="default")["Rules"]
     assert json.loads(rule["EventPattern"]) == {"source": ["herald.monitor"]}
 

@@ -18,6 +18,10 @@ class Settings(BaseModel):
     dlq_url: str = Field("", alias="HERALD_DLQ_URL")
     kms_key_id: str = Field("alias/herald", alias="HERALD_KMS_KEY_ID")
     sender_email: str = Field("alerts@example.com", alias="HERALD_SENDER_EMAIL")
+    # The SES configuration set e-mail goes out with: its event destination counts bounces and complaints.
+    ses_configuration_set: str = Field("", alias="HERALD_SES_CONFIGURATION_SET")
+    # The one browser origin allowed cross-origin; empty for none (the template's CorsAllowOrigin).
+    cors_origin: str = Field("", alias="HERALD_CORS_ORIGIN")
     stage: str = Field("dev", alias="HERALD_STAGE")
     egress_allow: tuple[str, ...] = Field((), alias="HERALD_EGRESS_ALLOW")
     retry_schedule: tuple[int, ...] = Field(DEFAULT_RETRY_SCHEDULE, alias="HERALD_RETRY_SCHEDULE")

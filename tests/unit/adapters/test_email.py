@@ -181,6 +181,15 @@ def test_the_channels_from_and_reply_to_are_used():
     assert params["ReplyToAddresses"] == ["help@example.com"]
 
 
+def test_the_configuration_set_goes_with_the_mail_only_when_the_stack_names_one():
+    """Bounces and complaints are counted by the SES configuration set's event destination."""
+    assert "ConfigurationSetName" not in build_email(notification(), config(), CTX)
+    with_set = RenderContext(
+        delivery_id="dlv_mail1", attempt=1, now=NOW, sender_email="alerts@herald.example", ses_configuration_set="cs-1"
+    )
+    assert build_email(notification(), config(), with_set)["ConfigurationSetName"] == "cs-1"
+
+
 def test_the_text_part_has_headline_body_facts_link_and_time():
     text = simple(build_email(notification(), config(), CTX))["Body"]["Text"]["Data"]
     for expected in (

@@ -390,7 +390,15 @@ def test_unsupported_resource_type_fails_loudly() -> None:
 
 def test_the_project_template_binds() -> None:
     template = load(TEMPLATE_PATH)
-    assert template.conditions == {"IsDevStage": True, "HasTenantQuota": False}
+    assert template.conditions == {
+        "HasTenantQuota": False,
+        "HasSenderReservation": False,
+        "HasCors": False,
+        "CreateAlarmTopic": True,
+        "SubscribeAlarmEmail": False,
+    }
+    assert load(TEMPLATE_PATH, parameter_overrides={"AlarmEmail": "ops@example.org"}).conditions["SubscribeAlarmEmail"]
+    assert "AlarmTopic" not in load(TEMPLATE_PATH, parameter_overrides={"AlarmTopicArn": "arn:aws:sns:x"}).resources
     assert template.order.index("Api") < template.order.index("TenantUsagePlan")
     assert load(TEMPLATE_PATH, parameter_overrides={"TenantDailyQuota": "500"}).conditions["HasTenantQuota"]
     assert template.order.index("CommonLayer") < min(

@@ -26,6 +26,7 @@ class RenderContext:
     now: datetime
     endpoints: Mapping[str, str] = field(default_factory=dict)
     sender_email: str = ""
+    ses_configuration_set: str = ""
 
     def endpoint(self, name: str, default: str) -> str:
         """`HERALD_ENDPOINT_<NAME>` when set (its path kept), else the service's public base URL."""

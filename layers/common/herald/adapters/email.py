@@ -112,6 +112,8 @@ def build_email(n: Notification, config: EmailConfig, ctx: RenderContext) -> dic
     }
     if config.reply_to:
         params["ReplyToAddresses"] = [config.reply_to]
+    if ctx.ses_configuration_set:
+        params["ConfigurationSetName"] = ctx.ses_configuration_set
     return params
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -26,8 +26,22 @@ from herald import __version__
 from herald.api import document, errors, request
 from herald.api.routes import channels, deliveries, events, keys, meta, settings
 from herald.errors import HeraldError
+from herald.settings import Settings
 
-resolver = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request.read_json)
+
+def _cors() -> CORSConfig | None:
+    """CORS headers for the one allowed browser origin, if any (API Gateway answers the preflight).
+
+    Read without get_settings' cache: the resolver is built at import, before tests set their environment.
+    """
+    origin = Settings.from_env().cors_origin
+    if not origin:
+        return None
+    headers = ["Content-Type", "X-Api-Key", "Authorization", "Idempotency-Key"]
+    return CORSConfig(allow_origin=origin, allow_headers=headers, max_age=600)
+
+
+resolver = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request.read_json, cors=_cors())
 resolver._request_validation_middleware = request.JsonRequestValidation()
 resolver.use([request.refuse_unknown_query])
 for group in (meta, channels, deliveries, events, keys, settings):

@@ -107,13 +107,14 @@ def _context(settings: Settings, delivery_id: str, attempt: int) -> DeliveryCont
         now=utcnow(),
         endpoints=settings.endpoints,
         sender_email=settings.sender_email,
+        ses_configuration_set=settings.ses_configuration_set,
         http=http.get_session(),
         aws=aws.client,
     )
 
 
-def _metric(name: str, kind: str) -> None:
-    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
+def _metric(name: str, kind: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
+    with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
         metric.add_dimension(name="kind", value=kind)
 
 
@@ -238,13 +239,14 @@ class _Recorder:
         delay: int = 0,
     ) -> Outcome:
         delivery = self.delivery
+        latency_ms = int((time.monotonic() - self.started) * 1000)
         entry = Attempt(
             attempt=self.number,
             time=iso(),
             status=status,
             http_status=http_status,
             error=error,
-            latency_ms=int((time.monotonic() - self.started) * 1000),
+            latency_ms=latency_ms,
         )
         not_before = time.time() + delay if status == "retrying" else None
         try:
@@ -270,6 +272,10 @@ class _Recorder:
             return Outcome("ack", delivery.id, success=status == "delivered", status=status, error=error, code=code)
         metric = {"delivered": "DeliverySucceeded", "retrying": "DeliveryRetried"}.get(status, "DeliveryFailed")
         _metric(metric, delivery.kind)
+        _metric("DeliveryLatency", delivery.kind, latency_ms, MetricUnit.Milliseconds)
+        if status in ("delivered", "failed"):
+            # 0 or 1 per finished delivery: its average by kind is the kind's failure rate (one query, one alarm).
+            _metric("DeliveryFailure", delivery.kind, 0 if status == "delivered" else 1)
         logger.info(
             "Delivery attempt",
             extra={
