@@ -30,7 +30,7 @@ from herald.models.delivery import REDRIVABLE, Attempt, Delivery
 from herald.timeutil import iso
 
 RETENTION_SECONDS = 30 * 24 * 3600
-LIST_SHARDS = 16  # index partitions per listing (docs/SCALING.md): queries per page, and write spread
+LIST_SHARDS = 32  # index partitions per listing: queries per page, and write spread (docs/SCALING.md)
 
 # Listing filters (by channel?, by status?) -> the index that answers them and its partition key attribute.
 INDEXES: dict[tuple[bool, bool], tuple[str, str]] = {
