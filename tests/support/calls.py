@@ -1,8 +1,12 @@
-"""What Herald asks of AWS, counted with botocore's own event hooks on the clients Herald uses."""
+"""What Herald asks of AWS, counted with botocore's own event hooks on the clients Herald uses.
+
+Scoped to a `with` block and to the clients given (bench/moto_stack.py's AwsCalls counts every client of
+the process for as long as it lives, which suits a benchmark run, not a test among others)."""
 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import Counter
 from typing import Any, Self
 
@@ -26,6 +30,7 @@ class AwsCalls:
         self.calls: Counter[str] = Counter()
         self.items_read: Counter[str | None] = Counter()
         self._id = f"herald-calls-{next(_ids)}"
+        self._lock = threading.Lock()  # the sender's threads call at the same moment
 
     def __enter__(self) -> Self:
         for client in self.clients:
@@ -46,7 +51,8 @@ class AwsCalls:
         context["herald_index"] = params.get("IndexName")
 
     def _before(self, model: Any, **_: Any) -> None:
-        self.calls[f"{model.service_model.endpoint_prefix}.{model.name}"] += 1
+        with self._lock:
+            self.calls[f"{model.service_model.endpoint_prefix}.{model.name}"] += 1
 
     def _after(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         if model.name in ("Query", "Scan"):
@@ -57,7 +63,8 @@ class AwsCalls:
             read = int("Item" in parsed)
         else:
             return
-        self.items_read[context.get("herald_index")] += read
+        with self._lock:
+            self.items_read[context.get("herald_index")] += read
 
     def of(self, service: str) -> dict[str, int]:
         """The calls to one service, by operation."""
