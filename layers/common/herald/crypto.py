@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -45,6 +45,7 @@ class _KeyCache:
         self._max = max_entries
         self._items: OrderedDict[tuple[bytes, bytes], tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        self._loading: dict[tuple[bytes, bytes], threading.Lock] = {}
 
     def get(self, key: tuple[bytes, bytes]) -> bytes | None:
         with self._lock:
@@ -54,6 +55,23 @@ class _KeyCache:
                 return None
             self._items.move_to_end(key)
             return hit[1]
+
+    def get_or_load(self, key: tuple[bytes, bytes], load: Callable[[], bytes]) -> bytes:
+        """The cached key, or `load()`'s: loaded once however many threads miss it at the same moment
+        (a sender batch of ten deliveries to one channel is one KMS call, not up to ten)."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        with self._lock:
+            loading = self._loading.setdefault(key, threading.Lock())
+        with loading:
+            hit = self.get(key)
+            if hit is None:
+                hit = load()
+                self.put(key, hit)
+        with self._lock:
+            self._loading.pop(key, None)
+        return hit
 
     def put(self, key: tuple[bytes, bytes], value: bytes) -> None:
         with self._lock:
@@ -99,15 +117,17 @@ class Crypto:
             sealed = blob[3 + size + _NONCE_BYTES :]
         except IndexError as exc:
             raise DecryptionFailed("Ciphertext is truncated.") from exc
-        aad = _aad(context)
-        plain_key = self._cache.get((wrapped, aad))
-        if plain_key is None:
+
+        def unwrap() -> bytes:
             try:
                 self.kms_calls += 1
-                plain_key = self.kms.decrypt(CiphertextBlob=wrapped, EncryptionContext=dict(context))["Plaintext"]
+                plain: bytes = self.kms.decrypt(CiphertextBlob=wrapped, EncryptionContext=dict(context))["Plaintext"]
             except ClientError as exc:
                 raise DecryptionFailed("The stored secret could not be decrypted for this object.") from exc
-            self._cache.put((wrapped, aad), plain_key)
+            return plain
+
+        aad = _aad(context)
+        plain_key = self._cache.get_or_load((wrapped, aad), unwrap)
         try:
             return AESGCM(plain_key).decrypt(nonce, sealed, aad)
         except InvalidTag as exc:

@@ -1,14 +1,16 @@
 """DynamoDB plumbing shared by the repositories: the table, key shapes and page tokens.
 
-One table; every item's partition key starts with its tenant (`T#<tenant>`), so one tenant's data
-is one partition and no query can reach another tenant's items.
+One table; every item's partition key starts with its tenant (`T#<tenant>`), so no query can reach
+another tenant's items. A tenant's settings (channels, keys, rules...) share the partition `T#<tenant>`;
+its deliveries, written thousands of times faster, each have their own (docs/ARCHITECTURE.md, SCALING.md).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from herald import aws
@@ -37,6 +39,74 @@ def decode_token(token: str, pk: str) -> dict[str, Any]:
     if not isinstance(key, dict) or key.get("pk") != pk or not isinstance(key.get("sk"), str):
         raise InvalidRequest("nextToken is not valid.", code="invalid_next_token")
     return {"pk": key["pk"], "sk": key["sk"]}
+
+
+def encode_cursor(scope: str, before: str) -> str:
+    return encode_token({"v": 2, "scope": scope, "before": before})
+
+
+def decode_cursor(token: str, scope: str) -> str:
+    """The sort key a merged page token continues below; refuses tokens of another listing or format."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except ValueError as exc:
+        raise InvalidRequest("nextToken is not valid.", code="invalid_next_token") from exc
+    if isinstance(key, dict) and "pk" in key and "v" not in key:
+        raise InvalidRequest(
+            "nextToken comes from an older version of this listing; list again without nextToken.",
+            code="invalid_next_token",
+        )
+    if not isinstance(key, dict) or key.get("scope") != scope or not isinstance(key.get("before"), str):
+        raise InvalidRequest("nextToken is not valid.", code="invalid_next_token")
+    return str(key["before"])
+
+
+def merged_index_page(
+    *, index: str, attribute: str, partitions: Sequence[str], scope: str, limit: int, token: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The keys of the newest `limit` entries of an index listing whose writes are spread over `partitions`.
+
+    Each partition is queried at once for its newest `limit` entries below the token's sort key, and the
+    page is the newest `limit` of them all: `len(partitions)` queries of at most `limit` keys, however
+    long the listing. The token is the last sort key returned, bound to `scope` (the listing).
+    """
+    from boto3.dynamodb.conditions import Key
+
+    before = decode_cursor(token, scope) if token else None
+    client, name = table().meta.client, table().name
+
+    def newest(partition: str) -> tuple[list[dict[str, Any]], bool]:
+        condition = Key(attribute).eq(partition)
+        if before is not None:
+            condition &= Key("sk").lt(before)
+        response = client.query(
+            TableName=name, IndexName=index, KeyConditionExpression=condition, ScanIndexForward=False, Limit=limit
+        )
+        return response.get("Items", []), "LastEvaluatedKey" in response
+
+    with ThreadPoolExecutor(max_workers=min(len(partitions), 16)) as pool:
+        answers = list(pool.map(newest, partitions))
+    found = sorted((item for items, _ in answers for item in items), key=lambda item: item["sk"], reverse=True)
+    page = found[:limit]
+    more = len(found) > limit or any(more for _, more in answers)
+    keys = [{"pk": item["pk"], "sk": item["sk"]} for item in page]
+    return keys, encode_cursor(scope, page[-1]["sk"]) if page and more else None
+
+
+def batch_get(keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of `keys` in that order (BatchGetItem, 100 keys a call); missing ones are left out."""
+    client, name = table().meta.client, table().name  # a resource's client (de)serialises values itself
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {name: {"Keys": list(keys[start : start + 100])}}
+        for _ in range(10):
+            response = client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(name, []):
+                found[(item["pk"], item["sk"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+    return [found[(key["pk"], key["sk"])] for key in keys if (key["pk"], key["sk"]) in found]
 
 
 def query_page(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,25 +86,16 @@ def get(tenant_id: str, channel_id: str) -> ChannelItem | None:
 
 
 def get_many(tenant_id: str, channel_ids: list[str]) -> dict[str, ChannelItem]:
-    """Channels by id in BatchGetItem calls of 100 (missing ids are simply absent)."""
-    client = db.table().meta.client  # a resource's client (de)serialises attribute values itself
-    name = db.table().name
-    found: dict[str, ChannelItem] = {}
-    unique = list(dict.fromkeys(channel_ids))
-    for start in range(0, len(unique), 100):
-        keys: list[dict[str, Any]] = [
-            {"pk": db.tenant_pk(tenant_id), "sk": f"CH#{cid}"} for cid in unique[start : start + 100]
-        ]
-        request: dict[str, Any] = {name: {"Keys": keys}}
-        for _ in range(10):
-            response = client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(name, []):
-                channel = ChannelItem.from_item(item)
-                found[channel.id] = channel
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-    return found
+    """One tenant's channels by id (missing ids are simply absent)."""
+    return {channel_id: item for (_, channel_id), item in get_keys((tenant_id, cid) for cid in channel_ids).items()}
+
+
+def get_keys(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ChannelItem]:
+    """Channels by (tenant, id), of one tenant or several, in BatchGetItem calls of 100; missing ones are absent."""
+    unique = list(dict.fromkeys(keys))
+    items = db.batch_get([{"pk": db.tenant_pk(tenant_id), "sk": f"CH#{cid}"} for tenant_id, cid in unique])
+    channels = (ChannelItem.from_item(item) for item in items)
+    return {(channel.tenant_id, channel.id): channel for channel in channels}
 
 
 def list_page(

@@ -5,6 +5,8 @@ Services take plain dicts from the API and return plain dicts for it; they raise
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -202,20 +204,40 @@ def create_channel(tenant_id: str, body: Any) -> dict[str, Any]:
     return to_view(_domain(item, config))
 
 
-def load_channel(tenant_id: str, channel_id: str) -> Channel:
-    """The channel with its decrypted config. Raises ChannelNotFound (also for another tenant's id)."""
-    item = repository.get(tenant_id, channel_id)
+def load_channel(tenant_id: str, channel_id: str, prefetched: Prefetched | None = None) -> Channel:
+    """The channel with its decrypted config. Raises ChannelNotFound (also for another tenant's id).
+
+    A channel `prefetched` was asked for is taken from it (absent there: deleted), any other is read.
+    """
+    if prefetched is not None and (tenant_id, channel_id) in prefetched.asked:
+        item = prefetched.found.get((tenant_id, channel_id))
+    else:
+        item = repository.get(tenant_id, channel_id)
     if item is None:
         raise ChannelNotFound(channel_id)
     return _domain(item, _open(item))
 
 
-def load_for_delivery(tenant_id: str, channel_id: str) -> Channel:
+@dataclass(frozen=True)
+class Prefetched:
+    """Channels read together for a batch of deliveries, by (tenant, channel id)."""
+
+    asked: frozenset[tuple[str, str]]
+    found: Mapping[tuple[str, str], ChannelItem]
+
+
+def prefetch(keys: Iterable[tuple[str, str]]) -> Prefetched:
+    """Read the distinct channels of a batch at once (BatchGetItem) instead of one GetItem per delivery."""
+    asked = frozenset(keys)
+    return Prefetched(asked=asked, found=repository.get_keys(asked) if asked else {})
+
+
+def load_for_delivery(tenant_id: str, channel_id: str, prefetched: Prefetched | None = None) -> Channel:
     """The channel with credentials it leaves to the tenant's provider settings filled in.
 
     Raises ChannelNotFound; ValidationFailed when the provider settings it relies on are gone.
     """
-    channel = load_channel(tenant_id, channel_id)
+    channel = load_channel(tenant_id, channel_id, prefetched)
     return replace_config(channel, with_provider_credentials(tenant_id, channel.config))
 
 

@@ -1,4 +1,11 @@
-"""The delivery log in DynamoDB: `T#<tenant>` / `DLV#<id>`, kept 30 days (TTL `expiresAt`).
+"""The delivery log in DynamoDB, kept 30 days (TTL `expiresAt`).
+
+Every delivery is its own partition, `T#<tenant>#DLV#<id>` / `DLV#<id>`: one tenant's writes spread over
+the whole table instead of one hot key range, and a read by id is one GetItem. The log is listed through
+four keys-only indexes, one per filter (none, channel, status, both); each listing's entries are spread
+over LIST_SHARDS index partitions by a hash of the delivery id, so no index key is hot either. A page is
+one query per shard, merged newest first, then one BatchGetItem (docs/ARCHITECTURE.md, docs/SCALING.md).
+Items of the old layout (`T#<tenant>` / `DLV#<id>`) are moved by `make migrate`, or when first touched.
 
 The record is also the delivery's state machine: a claim (conditional update with a lease) makes
 sure one sender works on a delivery at a time and that a delivered one is never sent again. The lease is
@@ -10,6 +17,8 @@ may have sent). The next claim then ends the delivery `unknown` instead of sendi
 from __future__ import annotations
 
 import time
+import zlib
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -21,10 +30,58 @@ from herald.models.delivery import REDRIVABLE, Attempt, Delivery
 from herald.timeutil import iso
 
 RETENTION_SECONDS = 30 * 24 * 3600
+LIST_SHARDS = 32  # index partitions per listing: queries per page, and write spread (docs/SCALING.md)
+
+# Listing filters (by channel?, by status?) -> the index that answers them and its partition key attribute.
+INDEXES: dict[tuple[bool, bool], tuple[str, str]] = {
+    (False, False): ("DeliveriesByTenant", "listAll"),
+    (True, False): ("DeliveriesByChannel", "listChannel"),
+    (False, True): ("DeliveriesByStatus", "listStatus"),
+    (True, True): ("DeliveriesByChannelStatus", "listChannelStatus"),
+}
+
+
+def shard(delivery_id: str) -> int:
+    """The index partition of a delivery within each listing (a stable hash: never Python's salted hash)."""
+    return zlib.crc32(delivery_id.encode()) % LIST_SHARDS
 
 
 def _key(tenant_id: str, delivery_id: str) -> dict[str, str]:
+    return {"pk": f"{db.tenant_pk(tenant_id)}#DLV#{delivery_id}", "sk": f"DLV#{delivery_id}"}
+
+
+def _legacy_key(tenant_id: str, delivery_id: str) -> dict[str, str]:
     return {"pk": db.tenant_pk(tenant_id), "sk": f"DLV#{delivery_id}"}
+
+
+def _scope(tenant_id: str, channel_id: str | None, status: str | None) -> str:
+    """A listing's index key without its shard: `T#<tenant>#DLV`, then `#CH#<channel>` and `#ST#<status>`."""
+    scope = f"{db.tenant_pk(tenant_id)}#DLV"
+    if channel_id is not None:
+        scope += f"#CH#{channel_id}"
+    if status is not None:
+        scope += f"#ST#{status}"
+    return scope
+
+
+def _index_keys(
+    tenant_id: str, delivery_id: str, channel_id: str | None, status: str, *, status_only: bool = False
+) -> dict[str, str]:
+    """The attributes that put a delivery in every listing it belongs to (or in those that depend on status)."""
+    suffix = f"#{shard(delivery_id):02d}"
+    keys: dict[str, str] = {}
+    for (by_channel, by_status), (_, attribute) in INDEXES.items():
+        if (by_channel and channel_id is None) or (status_only and not by_status):
+            continue
+        scope = _scope(tenant_id, channel_id if by_channel else None, status if by_status else None)
+        keys[attribute] = scope + suffix
+    return keys
+
+
+def _status_update(delivery: Delivery, status: str) -> tuple[str, dict[str, str]]:
+    """`SET` clauses (each with a leading comma) and values moving a delivery to `status`'s listings."""
+    keys = _index_keys(delivery.tenant_id, delivery.id, delivery.channel_id, status, status_only=True)
+    return "".join(f", {name} = :{name}" for name in keys), {f":{name}": value for name, value in keys.items()}
 
 
 def _plain(value: Any) -> Any:
@@ -39,8 +96,8 @@ def _plain(value: Any) -> Any:
 
 def to_item(delivery: Delivery) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "pk": db.tenant_pk(delivery.tenant_id),
-        "sk": f"DLV#{delivery.id}",
+        **_key(delivery.tenant_id, delivery.id),
+        **_index_keys(delivery.tenant_id, delivery.id, delivery.channel_id, delivery.status),
         "deliveryId": delivery.id,
         "tenantId": delivery.tenant_id,
         "kind": delivery.kind,
@@ -96,21 +153,80 @@ def put_many(deliveries: list[Delivery]) -> None:
             batch.put_item(Item=to_item(delivery))
 
 
-def get(tenant_id: str, delivery_id: str) -> Delivery | None:
-    item = db.table().get_item(Key=_key(tenant_id, delivery_id)).get("Item")
-    return from_item(item) if item else None
+def get(tenant_id: str, delivery_id: str, *, consistent: bool = False) -> Delivery | None:
+    raw = _raw(tenant_id, delivery_id, consistent=consistent)
+    return from_item(raw) if raw else None
+
+
+def _raw(tenant_id: str, delivery_id: str, *, consistent: bool = False) -> dict[str, Any] | None:
+    """The stored item; one of the old layout is moved first (the migration may not have reached it yet)."""
+    key = _key(tenant_id, delivery_id)
+    item = db.table().get_item(Key=key, ConsistentRead=consistent).get("Item")
+    if item is None and adopt_legacy(tenant_id, delivery_id):
+        item = db.table().get_item(Key=key, ConsistentRead=True).get("Item")
+    return item
 
 
 def list_page(
     tenant_id: str, limit: int, token: str | None, channel_id: str | None, status: str | None
 ) -> tuple[list[Delivery], str | None]:
-    def keep(item: dict[str, Any]) -> bool:
-        return (channel_id is None or item.get("channelId") == channel_id) and (
-            status is None or item["status"] == status
-        )
+    """A page of the log, newest first, from the index made for these filters (never a filtered partition)."""
+    index, attribute = INDEXES[(channel_id is not None, status is not None)]
+    scope = _scope(tenant_id, channel_id, status)
+    keys, next_token = db.merged_index_page(
+        index=index,
+        attribute=attribute,
+        partitions=[f"{scope}#{number:02d}" for number in range(LIST_SHARDS)],
+        scope=scope,
+        limit=limit,
+        token=token,
+    )
+    deliveries = [from_item(item) for item in db.batch_get(keys)]
+    # An index follows its table within a moment: a delivery that has just left the status is left out.
+    return [d for d in deliveries if status is None or d.status == status], next_token
 
-    items, next_token = db.query_page(pk=db.tenant_pk(tenant_id), sk_prefix="DLV#", limit=limit, token=token, keep=keep)
-    return [from_item(item) for item in items], next_token
+
+def move_legacy(item: dict[str, Any]) -> None:
+    """Move one delivery of the old layout (`T#<tenant>` / `DLV#<id>`) to its own key, with its index keys.
+
+    Safe to repeat and to interrupt: the new item is written only if absent (one already there is the
+    newer), and the old one is deleted after.
+    """
+    tenant_id, delivery_id = str(item["tenantId"]), str(item["deliveryId"])
+    moved = {
+        **item,
+        **_key(tenant_id, delivery_id),
+        **_index_keys(tenant_id, delivery_id, item.get("channelId"), str(item["status"])),
+    }
+    try:
+        db.table().put_item(Item=moved, ConditionExpression=Attr("pk").not_exists())
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+    db.table().delete_item(Key=_legacy_key(tenant_id, delivery_id))
+
+
+def adopt_legacy(tenant_id: str, delivery_id: str) -> bool:
+    """Move the delivery if it is still stored the old way; False when there is no such item."""
+    item = db.table().get_item(Key=_legacy_key(tenant_id, delivery_id), ConsistentRead=True).get("Item")
+    if item is None:
+        return False
+    move_legacy(item)
+    return True
+
+
+def legacy_items(page_size: int = 100) -> Iterator[dict[str, Any]]:
+    """Every delivery still stored the old way (a Scan of the whole table: for the migration only)."""
+    kwargs: dict[str, Any] = {
+        "FilterExpression": Attr("sk").begins_with("DLV#") & ~Attr("pk").contains("#DLV#"),
+        "Limit": page_size,
+    }
+    while True:
+        response = db.table().scan(**kwargs)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 class ClaimRefused(Exception):
@@ -163,6 +279,8 @@ def claim(tenant_id: str, delivery_id: str, lease_id: str, lease_seconds: float)
             raise
         raw = db.table().get_item(Key=_key(tenant_id, delivery_id), ConsistentRead=True).get("Item")
         if raw is None:
+            if adopt_legacy(tenant_id, delivery_id):  # stored the old way: claim it where it is now
+                return claim(tenant_id, delivery_id, lease_id, lease_seconds)
             raise ClaimRefused(None) from None
         current = from_item(raw)
         until = float(raw.get("leaseUntil", 0) or 0)
@@ -177,11 +295,13 @@ def _abandon(delivery: Delivery, lease_id: str) -> Delivery:
     now = iso()
     error = UNKNOWN_ERROR.format(n=delivery.attempt_count)
     entry = Attempt(attempt=delivery.attempt_count, time=now, status="unknown", error=error)
+    listed, listed_values = _status_update(delivery, "unknown")
     try:
         response = db.table().update_item(
             Key=_key(delivery.tenant_id, delivery.id),
             UpdateExpression="SET #status = :unknown, code = :code, #error = :error, updatedAt = :now, "
-            "abandonedLease = :lease, attempts = list_append(attempts, :entry) REMOVE leaseId, leaseUntil, notBefore",
+            f"abandonedLease = :lease, attempts = list_append(attempts, :entry){listed} "
+            "REMOVE leaseId, leaseUntil, notBefore",
             ConditionExpression=Attr("leaseId").eq(lease_id),
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
             ExpressionAttributeValues={
@@ -191,6 +311,7 @@ def _abandon(delivery: Delivery, lease_id: str) -> Delivery:
                 ":now": now,
                 ":lease": lease_id,
                 ":entry": [entry.to_wire()],
+                **listed_values,
             },
             ReturnValues="ALL_NEW",
         )
@@ -208,21 +329,26 @@ def redrive(tenant_id: str, delivery_id: str, attempt_count: int | None = None) 
     moment may redrive it; an older copy may not). Raises ClaimRefused (with the current record, or None
     when there is none) when it is not redrivable.
     """
+    current = get(tenant_id, delivery_id, consistent=True)
+    if current is None:
+        raise ClaimRefused(None)
     now = iso()
     condition = Attr("status").is_in(sorted(REDRIVABLE))
     if attempt_count is not None:
         condition &= Attr("attemptCount").eq(attempt_count)
+    listed, listed_values = _status_update(current, "queued")
     try:
         response = db.table().update_item(
             Key=_key(tenant_id, delivery_id),
             UpdateExpression="SET #status = :queued, updatedAt = :now, attemptBase = attemptCount, "
-            "attempts = list_append(attempts, :entry) REMOVE code, #error, notBefore, abandonedLease",
+            f"attempts = list_append(attempts, :entry){listed} REMOVE code, #error, notBefore, abandonedLease",
             ConditionExpression=condition,
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
             ExpressionAttributeValues={
                 ":queued": "queued",
                 ":now": now,
                 ":entry": [{"attempt": None, "time": now, "status": "redriven"}],
+                **listed_values,
             },
             ReturnValues="ALL_NEW",
         )
@@ -234,8 +360,7 @@ def redrive(tenant_id: str, delivery_id: str, attempt_count: int | None = None) 
 
 
 def record_attempt(
-    tenant_id: str,
-    delivery_id: str,
+    delivery: Delivery,
     lease_id: str | None,
     attempt: Attempt,
     *,
@@ -257,6 +382,7 @@ def record_attempt(
         "providerMessageId": provider_message_id,
         "notBefore": Decimal(str(round(not_before, 3))) if not_before is not None else None,
     }
+    changes.update(_index_keys(delivery.tenant_id, delivery.id, delivery.channel_id, status, status_only=True))
     names: dict[str, str] = {}
     values: dict[str, Any] = {":attempt": [attempt.to_wire()]}
     sets = ["attempts = list_append(attempts, :attempt)"]
@@ -270,7 +396,7 @@ def record_attempt(
             removes.append(f"#{name}")
             names[f"#{name}"] = name
     db.table().update_item(
-        Key=_key(tenant_id, delivery_id),
+        Key=_key(delivery.tenant_id, delivery.id),
         UpdateExpression="SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
         ConditionExpression=(Attr("leaseId").eq(lease_id) | Attr("abandonedLease").eq(lease_id))
         if lease_id
@@ -280,12 +406,13 @@ def record_attempt(
     )
 
 
-def mark_final(tenant_id: str, delivery_id: str, status: str, code: str, error: str) -> None:
-    """Close a delivery that never reached a provider (e.g. its channel was deleted)."""
+def mark_final(delivery: Delivery, status: str, code: str, error: str) -> None:
+    """Close a delivery that never reached a provider (e.g. it could not be queued)."""
+    listed, listed_values = _status_update(delivery, status)
     db.table().update_item(
-        Key=_key(tenant_id, delivery_id),
-        UpdateExpression="SET #status = :status, code = :code, #error = :error, updatedAt = :now "
+        Key=_key(delivery.tenant_id, delivery.id),
+        UpdateExpression=f"SET #status = :status, code = :code, #error = :error, updatedAt = :now{listed} "
         "REMOVE leaseId, leaseUntil",
         ExpressionAttributeNames={"#status": "status", "#error": "error"},
-        ExpressionAttributeValues={":status": status, ":code": code, ":error": error, ":now": iso()},
+        ExpressionAttributeValues={":status": status, ":code": code, ":error": error, ":now": iso(), **listed_values},
     )

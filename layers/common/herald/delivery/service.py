@@ -90,13 +90,12 @@ def store_and_enqueue(deliveries: list[Delivery], delay_seconds: int = 0) -> int
     if not deliveries:
         return 0
     repository.put_many(deliveries)
-    messages = [QueueMessage(tenantId=d.tenant_id, deliveryId=d.id) for d in deliveries]
     try:
-        return queue.enqueue(messages, delay_seconds=delay_seconds)
+        return queue.enqueue([QueueMessage.of(d) for d in deliveries], delay_seconds=delay_seconds)
     except queue.EnqueueFailed as exc:
+        by_id = {d.id: d for d in deliveries}
         for delivery_id in exc.failed_ids:
-            tenant = next(d.tenant_id for d in deliveries if d.id == delivery_id)
-            repository.mark_final(tenant, delivery_id, "failed", "enqueue_failed", "The delivery could not be queued.")
+            repository.mark_final(by_id[delivery_id], "failed", "enqueue_failed", "The delivery could not be queued.")
         raise
 
 
@@ -135,10 +134,12 @@ def attempt(
     *,
     allow_retry: bool = True,
     config: ChannelConfig | None = None,
+    prefetched: channels.Prefetched | None = None,
 ) -> Outcome:
     """Make one attempt at a delivery and record it. Never raises for a delivery failure.
 
-    `config` sends with a config that is not stored (the channel-less test e-mail).
+    `config` sends with a config that is not stored (the channel-less test e-mail); `prefetched` holds
+    channels read together for a whole batch (channels.prefetch).
     """
     settings = get_settings()
     lease = secrets.token_hex(8)
@@ -166,7 +167,7 @@ def attempt(
         return record("failed", code="invalid_channel", error="This delivery has no channel.")
     try:
         if config is None:
-            config = channels.load_for_delivery(tenant_id, str(delivery.channel_id)).config
+            config = channels.load_for_delivery(tenant_id, str(delivery.channel_id), prefetched).config
         adapter = registry.get(delivery.kind)
         receipt: Receipt = adapter.send(notification, config, _context(settings, delivery.id, number))
     except ChannelNotFound:
@@ -252,8 +253,7 @@ class _Recorder:
         try:
             aws.with_retries(
                 lambda: repository.record_attempt(
-                    delivery.tenant_id,
-                    delivery.id,
+                    delivery,
                     self.lease,
                     entry,
                     status=status,
@@ -325,7 +325,7 @@ def redrive(tenant_id: str, delivery_id: str, *, attempt_count: int | None = Non
             code="not_redrivable",
         ) from None
     if enqueue:
-        queue.enqueue([QueueMessage(tenantId=tenant_id, deliveryId=delivery_id)])
+        queue.enqueue([QueueMessage.of(delivery)])
     _metric("DeliveryRedriven", delivery.kind)
     return delivery
 
@@ -338,11 +338,7 @@ def attempt_inline(deliveries: list[Delivery], *, allow_retry: bool) -> list[Out
     prepare()
     with ThreadPoolExecutor(max_workers=min(10, len(deliveries))) as pool:
         outcomes = list(pool.map(lambda d: attempt(d.tenant_id, d.id, allow_retry=allow_retry), deliveries))
-    later = [
-        QueueMessage(tenantId=d.tenant_id, deliveryId=d.id)
-        for d, o in zip(deliveries, outcomes, strict=True)
-        if o.action == "retry"
-    ]
+    later = [QueueMessage.of(d) for d, o in zip(deliveries, outcomes, strict=True) if o.action == "retry"]
     for message, outcome in zip(later, [o for o in outcomes if o.action == "retry"], strict=True):
         queue.enqueue([message], delay_seconds=min(outcome.delay, SQS_MAX_DELAY))
     return outcomes

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from herald.channels import service as channels
 from herald.delivery import queue, service
 from herald.delivery.service import Outcome
 from herald.errors import Conflict, DeliveryNotFound
@@ -17,15 +18,20 @@ from herald.observability import logger
 FAULT_RETRY_SECONDS = 5
 
 
-def _handle(record: dict[str, Any]) -> Outcome | None:
+def _message(record: dict[str, Any]) -> QueueMessage | None:
     try:
-        message = QueueMessage.model_validate_json(record["body"])
+        return QueueMessage.model_validate_json(record["body"])
     except (ValidationError, KeyError):
         return None
-    moved_back = _dead_lettered_at(record)
-    if moved_back is not None:
-        _redrive_moved(message, moved_back)
-    return service.attempt(message.tenantId, message.deliveryId)
+
+
+def _prefetch(messages: list[QueueMessage | None]) -> channels.Prefetched | None:
+    """The batch's distinct channels in one read; None (each attempt reads its own) when that read fails."""
+    try:
+        return channels.prefetch((m.tenantId, m.channelId) for m in messages if m is not None and m.channelId)
+    except Exception:
+        logger.exception("Channels of the batch could not be read together")
+        return None
 
 
 def _dead_lettered_at(record: dict[str, Any]) -> int | None:
@@ -49,6 +55,7 @@ def _redrive_moved(message: QueueMessage, attempt_count: int) -> None:
 def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
     """Attempt every record concurrently (a slow receiver delays no other) and tell SQS which to keep.
 
+    The batch's channels are read once, together, before the attempts.
     Retries: the message is hidden for the retry delay and reported as a batch item failure.
     Exhausted or unreadable: the message is moved to the DLQ and acknowledged.
     """
@@ -56,20 +63,27 @@ def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int]
     if not records:
         return {"batchItemFailures": failures}
     service.prepare()
+    messages = [_message(record) for record in records]
+    prefetched = _prefetch(messages)
+
+    def handle(record: dict[str, Any], message: QueueMessage | None) -> Outcome | Exception | None:
+        try:
+            if message is None:
+                return None
+            moved_back = _dead_lettered_at(record)
+            if moved_back is not None:
+                _redrive_moved(message, moved_back)
+            return service.attempt(message.tenantId, message.deliveryId, prefetched=prefetched)
+        except Exception as exc:
+            logger.exception("Delivery record could not be processed", extra={"messageId": record.get("messageId")})
+            return exc
+
     with ThreadPoolExecutor(max_workers=min(10, len(records))) as pool:
-        outcomes = list(pool.map(_safe_handle, records))
+        outcomes = list(pool.map(handle, records, messages))
     for record, outcome in zip(records, outcomes, strict=True):
         if not _settle(record, outcome):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
-
-
-def _safe_handle(record: dict[str, Any]) -> Outcome | Exception | None:
-    try:
-        return _handle(record)
-    except Exception as exc:
-        logger.exception("Delivery record could not be processed", extra={"messageId": record.get("messageId")})
-        return exc
 
 
 def _settle(record: dict[str, Any], outcome: Outcome | Exception | None) -> bool:

@@ -22,6 +22,12 @@ class QueueMessage(BaseModel):
 
     tenantId: str  # noqa: N815 - wire name
     deliveryId: str  # noqa: N815 - wire name
+    # Lets the sender read a batch's channels in one call; the record's own channel is what is sent to.
+    channelId: str | None = None  # noqa: N815 - wire name
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> QueueMessage:
+        return cls(tenantId=delivery.tenant_id, deliveryId=delivery.id, channelId=delivery.channel_id)
 
 
 @dataclass(frozen=True)
