@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,12 +25,33 @@ from local.constants import LocalConfig
 PROGRESS_EVERY = 500
 
 
+def legacy_items(page_size: int = 100) -> Iterator[dict[str, Any]]:
+    """Every delivery still stored the old way: a Scan of the whole table, with the operator's credentials.
+
+    It lives here, not in the layer, because no function may scan the table (tests/unit/test_template_policy.py).
+    """
+    from boto3.dynamodb.conditions import Attr
+
+    from herald import db
+
+    kwargs: dict[str, Any] = {
+        "FilterExpression": Attr("sk").begins_with("DLV#") & ~Attr("pk").contains("#DLV#"),
+        "Limit": page_size,
+    }
+    while True:
+        response = db.table().scan(**kwargs)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 def migrate(progress: Callable[[int], None] = lambda _moved: None) -> int:
     """Move every delivery of the old layout; returns how many moved (0 when there was nothing left)."""
     from herald.delivery import repository
 
     moved = 0
-    for item in repository.legacy_items():
+    for item in legacy_items():
         repository.move_legacy(item)
         moved += 1
         if moved % PROGRESS_EVERY == 0:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -213,20 +212,6 @@ def adopt_legacy(tenant_id: str, delivery_id: str) -> bool:
         return False
     move_legacy(item)
     return True
-
-
-def legacy_items(page_size: int = 100) -> Iterator[dict[str, Any]]:
-    """Every delivery still stored the old way (a Scan of the whole table: for the migration only)."""
-    kwargs: dict[str, Any] = {
-        "FilterExpression": Attr("sk").begins_with("DLV#") & ~Attr("pk").contains("#DLV#"),
-        "Limit": page_size,
-    }
-    while True:
-        response = db.table().scan(**kwargs)
-        yield from response.get("Items", [])
-        if "LastEvaluatedKey" not in response:
-            return
-        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 class ClaimRefused(Exception):
