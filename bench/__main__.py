@@ -21,7 +21,7 @@ from bench import coldstart, egress, firstinvoke, layer, local_stack, payloads, 
 from bench.lambda_env import ROOT
 from bench.report import Section, render_section, write_json
 
-CHILD_TIMEOUT_SECONDS = 900
+CHILD_TIMEOUT_SECONDS = 1500
 AWS_NAMES = ("crypto", "sender", "calls", "fanout")
 PEER_NAMES = ("peers", "throughput", "head_of_line")
 NAMES = ("coldstart", "firstinvoke", "layer", "payloads", "egress", "transport", *PEER_NAMES, *AWS_NAMES, "local")

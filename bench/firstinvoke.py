@@ -135,7 +135,7 @@ def run(quick: bool) -> Section:
         f"x minimal: (import + first invoke) / the minimal handler's; goal <= {GOAL} for SenderFunction and "
         "ApiFunction.",
         "first invoke: the sample event of events/ (the sender's names deliveries that do not exist: claim, "
-        "read, dead-letter); AWS is a moto_server on 127.0.0.1, so a call costs about a millisecond.",
+        "read, dead-letter); AWS is a moto_server on 127.0.0.1, several ms a call (more than AWS in-region).",
     ]
     if failing:
         notes.append("ABOVE GOAL: " + ", ".join(failing) + " (docs/BENCHMARKS.md says where the time goes).")

@@ -111,6 +111,9 @@ def run(quick: bool) -> Section:
                 samples["first async delivery after the 202"] = _first_delivery(api, fast, hooks[1], runs)
                 bare, test = _test_overhead(api, session, fast, hooks[1], 5 if quick else 20)
                 samples["bare requests.post"], samples["POST /v1/channels/{id}/test"] = bare, test
+                samples["GET /v1/health (gateway + one invoke, no AWS)"] = [
+                    _timed(lambda: api.call("GET", "/v1/health", 200)) for _ in range(5 if quick else 20)
+                ]
                 samples["?wait=true, last of the nine fast"] = _head_of_line(api, receivers, hooks, 1 if quick else 3)
                 more = [api.webhook(f"{fast.url}/hook") for _ in range(100 - len(hooks))]
                 twenty = {"channelIds": (hooks[1:] + more)[:20], "notification": notification_wire(long=False)}
