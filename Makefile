@@ -92,8 +92,17 @@ build: $(SAM) ## sam build with the Python 3.13 make found, then bytecode for th
 deploy: build
 	$(SAM) deploy --guided
 
-bench: $(STAMP)
-	$(PY) -m bench
+BENCH_DEPS := .bench-deps
+BENCH_STAMP := $(BENCH_DEPS)/.installed
+
+# Peers the benchmarks compare Herald with (Apprise): a directory of their own, appended to sys.path by
+# bench/peers.py only, so neither the layer, the dev venv nor `make test` ever sees them.
+$(BENCH_STAMP): bench/requirements.txt
+	$(PY) -m pip install -qq --upgrade --target $(BENCH_DEPS) -r bench/requirements.txt
+	@touch $@
+
+bench: $(STAMP) $(BENCH_STAMP) ## benchmarks and peers (docs/BENCHMARKS.md); QUICK=1 for the reduced runs
+	$(PY) -m bench $(if $(QUICK),--quick)
 
 clean:
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(BENCH_DEPS) .pytest_cache .mypy_cache .ruff_cache

@@ -17,12 +17,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, egress, layer, payloads, transport
+from bench import coldstart, egress, firstinvoke, layer, local_stack, payloads, transport
 from bench.lambda_env import ROOT
 from bench.report import Section, render_section, write_json
 
-AWS_SUITE_TIMEOUT_SECONDS = 150
-NAMES = ("coldstart", "layer", "payloads", "egress", "transport", "crypto", "sender")
+CHILD_TIMEOUT_SECONDS = 1500
+AWS_NAMES = ("crypto", "sender", "calls", "fanout")
+PEER_NAMES = ("peers", "throughput", "head_of_line")
+NAMES = ("coldstart", "firstinvoke", "layer", "payloads", "egress", "transport", *PEER_NAMES, *AWS_NAMES, "local")
 
 
 def _machine() -> dict[str, Any]:
@@ -40,26 +42,46 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _aws_suite(quick: bool, only: list[str]) -> list[Section]:
-    """Crypto and sender run in a child: moto patches botocore process-wide and Herald logs to stdout."""
+def _child_suite(module: str, quick: bool, only: list[str]) -> list[Section]:
+    """Benchmarks that run in a child: moto patches botocore process-wide, the peers' fakes replace Herald's
+    repositories, and Herald logs to stdout (discarded)."""
     with tempfile.TemporaryDirectory(prefix="herald-bench-") as scratch:
-        out = Path(scratch) / "aws.json"
-        command = [sys.executable, "-m", "bench.aws_suite", "--out", str(out), "--only", *only]
+        out = Path(scratch) / "child.json"
+        command = [sys.executable, "-m", module, "--out", str(out), "--only", *only]
         done = subprocess.run(
             [*command, "--quick"] if quick else command,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            timeout=AWS_SUITE_TIMEOUT_SECONDS,
+            timeout=CHILD_TIMEOUT_SECONDS,
             check=False,
         )
         if not out.exists():
-            raise RuntimeError(f"bench.aws_suite wrote no results (exit {done.returncode}):\n{done.stderr[-3000:]}")
+            raise RuntimeError(f"{module} wrote no results (exit {done.returncode}):\n{done.stderr[-3000:]}")
         result = json.loads(out.read_text())
     if result.get("error"):
-        raise RuntimeError(f"bench.aws_suite failed:\n{result['error']}")
+        raise RuntimeError(f"{module} failed:\n{result['error']}")
     return [Section.from_dict(raw) for raw in result["sections"]]
+
+
+def _children(quick: bool, wanted: list[str]) -> list[Section]:
+    sections: list[Section] = []
+    for module, names in (("bench.peers", PEER_NAMES), ("bench.aws_suite", AWS_NAMES)):
+        chosen = [key for key in names if key in wanted]
+        if not chosen:
+            continue
+        started = time.monotonic()
+        try:
+            found = _child_suite(module, quick, chosen)
+        except Exception:
+            failed = Section(module, f"{module}: FAILED", notes=[traceback.format_exc()], data={"failed": True})
+            failed.seconds = time.monotonic() - started
+            found = [failed]
+        for section in found:
+            sections.append(section)
+            print(render_section(section), flush=True)
+    return sections
 
 
 def _timed(key: str, run: Callable[[], Section]) -> Section:
@@ -74,7 +96,7 @@ def _timed(key: str, run: Callable[[], Section]) -> Section:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="reduced runs (under 30 s), e.g. for CI")
+    parser.add_argument("--quick", action="store_true", help="reduced runs (about 2-3 minutes), e.g. for CI")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure to this JSON file")
     parser.add_argument("--only", nargs="+", choices=NAMES, metavar="NAME", help=f"any of: {', '.join(NAMES)}")
     args = parser.parse_args(argv)
@@ -96,26 +118,17 @@ def main(argv: list[str] | None = None) -> int:
         "payloads": payloads.run,
         "egress": egress.run,
         "transport": transport.run,
+        "firstinvoke": firstinvoke.run,
     }
     sections: list[Section] = []
     for key, bench in local_benches.items():
         if key in wanted:
             sections.append(_timed(key, partial(bench, args.quick)))
             print(render_section(sections[-1]), flush=True)
-    aws_wanted = [key for key in ("crypto", "sender") if key in wanted]
-    if aws_wanted:
-        aws_started = time.monotonic()
-        try:
-            for section in _aws_suite(args.quick, aws_wanted):
-                sections.append(section)
-                print(render_section(section), flush=True)
-        except Exception:
-            failed = Section(
-                "aws", "5-6. crypto / sender: FAILED", notes=[traceback.format_exc()], data={"failed": True}
-            )
-            failed.seconds = time.monotonic() - aws_started
-            sections.append(failed)
-            print(render_section(failed), flush=True)
+    sections += _children(args.quick, wanted)
+    if "local" in wanted:
+        sections.append(_timed("local", partial(local_stack.run, args.quick)))
+        print(render_section(sections[-1]), flush=True)
 
     total = time.monotonic() - started
     header["seconds"] = round(total, 1)

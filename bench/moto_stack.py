@@ -21,6 +21,7 @@ from herald import aws, crypto, settings
 from herald.transport import http
 from local import provision
 from local import template as cfn
+from local.api_key import environment_from_outputs
 from local.constants import DUMMY_CREDENTIALS, REGION
 from local.deployment import Deployment
 
@@ -51,7 +52,9 @@ def herald_on_moto(parameters: dict[str, str] | None = None) -> Iterator[Deploym
         with mock_aws():
             template = cfn.load(parameter_overrides=parameters or {})
             deployment = provision.deploy(template, provision.Aws(None))
-            os.environ.update(deployment.environment())
+            # The functions' environment, and the usage plan that minting an API key needs (as in the tests).
+            outputs = provision.resolve_outputs(deployment)
+            os.environ.update({**deployment.environment(), **environment_from_outputs(outputs, "template.yaml")})
             forget_process_state()
             yield deployment
     finally:

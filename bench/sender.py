@@ -33,7 +33,7 @@ BATCH = 10
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:herald-local-DeliveryQueue"
 
 
-def _record(tenant_id: str, delivery_id: str) -> dict[str, Any]:
+def sqs_record(tenant_id: str, delivery_id: str) -> dict[str, Any]:
     """An SQS event record as Lambda delivers it to the sender."""
     now_ms = str(int(time.time() * 1000))
     return {
@@ -73,7 +73,7 @@ def _run_batch(
     """Store and process one batch. `before` runs once the deliveries are stored; it is timed with the batch."""
     deliveries = [service.new_delivery(TENANT, channel_id, "webhook", notification) for channel_id in channel_ids]
     repository.put_many(deliveries)
-    records = [_record(TENANT, delivery.id) for delivery in deliveries]
+    records = [sqs_record(TENANT, delivery.id) for delivery in deliveries]
     counted = calls.snapshot()
     started = time.perf_counter()
     if before is not None:

@@ -1,7 +1,8 @@
 """Event sources: threads that feed queues to handlers the way the Lambda service does.
 
-- SQS event source mapping: batches up to BatchSize within MaximumBatchingWindowInSeconds, deletes
-  what succeeded, leaves the rest for the visibility timeout (and the queue's redrive policy).
+- SQS event source mapping: SQS_POLLERS pollers (at most one per container), each batching up to BatchSize
+  within MaximumBatchingWindowInSeconds; deletes what succeeded, leaves the rest for the visibility
+  timeout (and the queue's redrive policy).
 - SNS and EventBridge push to Lambda asynchronously; locally each pushes to an internal queue, and
   each message is one invocation, tried as often as the function's EventInvokeConfig says (Lambda's
   default: three times) and then sent to its on-failure destination in Lambda's record format, or
@@ -29,6 +30,9 @@ from local.deployment import RuleSource, SnsSource, SqsSource
 log = logging.getLogger("local.pollers")
 _WAIT_SECONDS = 1
 _SQS_MAX_MESSAGES = 10
+# Lambda's SQS event source mapping starts with five concurrent pollers, each handing its own batch to its
+# own invocation: a batch with a slow delivery holds up no other batch (locally, up to the pool's size).
+SQS_POLLERS = 5
 # Lambda retries a failed asynchronous invocation after about 1 and 2 minutes; locally after 1 s and 2 s.
 _ERROR_PAUSE_SECONDS = 0.5
 
@@ -70,8 +74,10 @@ class _Poller(threading.Thread, ABC):
 class SqsPoller(_Poller):
     """The SQS event source mapping of one function event."""
 
-    def __init__(self, source: SqsSource, sqs: Any, pool: FunctionPool, stop: threading.Event) -> None:
-        super().__init__(f"sqs:{source.function}.{source.event}", sqs, source.queue_url, pool, stop)
+    def __init__(
+        self, source: SqsSource, sqs: Any, pool: FunctionPool, stop: threading.Event, *, number: int = 0
+    ) -> None:
+        super().__init__(f"sqs:{source.function}.{source.event}#{number}", sqs, source.queue_url, pool, stop)
         self.source = source
 
     def _batch(self) -> list[dict[str, Any]]:

@@ -126,7 +126,11 @@ class LocalStack:
     def _start_pollers(self, deployment: Deployment, aws: Aws) -> None:
         sqs = aws.client("sqs")  # created here, once: boto3 clients are thread-safe, their creation is not
         started: list[threading.Thread] = [
-            *(pollers.SqsPoller(s, sqs, self.pools[s.function], self.stop_event) for s in deployment.sqs_sources),
+            *(
+                pollers.SqsPoller(s, sqs, self.pools[s.function], self.stop_event, number=number)
+                for s in deployment.sqs_sources
+                for number in range(min(pollers.SQS_POLLERS, self.config.containers))
+            ),
             *(pollers.sns_poller(s, sqs, self.pools[s.function], self.stop_event) for s in deployment.sns_sources),
             *(pollers.rule_poller(s, sqs, self.pools[s.function], self.stop_event) for s in deployment.rule_sources),
         ]
