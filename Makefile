@@ -13,7 +13,7 @@ TENANT ?= dev
 ROLE ?= admin
 STACK ?=
 
-.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan redrive-ingest soak build validate deploy bench clean
+.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan redrive-ingest openapi soak build validate deploy bench clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ tenant-plan: $(STAMP) ## a tenant's own throttle: make tenant-plan TENANT=t RATE
 
 redrive-ingest: $(STAMP) ## feed monitoring events that failed every try back in [STACK=name]
 	@$(PY) -m local.redrive_ingest $(if $(STACK),--stack "$(STACK)")
+
+openapi: $(STAMP) ## write docs/openapi.json from the typed routes (a unit test fails when it is out of date)
+	@$(PY) -m local.openapi
 
 test: $(STAMP) ## unit, integration (moto) and e2e (local stack over HTTP)
 	$(PY) -m pytest tests

@@ -13,6 +13,8 @@ import json
 from typing import Any
 
 from herald.adapters import registry
+from herald.api import examples
+from herald.api.contract import error_content
 from herald.models.channel import ChannelWrite
 
 _POWERTOOLS_ERRORS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
@@ -64,7 +66,11 @@ def channel_body(*, replace: bool) -> dict[str, Any]:
                 },
             }
         )
-    return {"anyOf": variants, "description": "A channel: its `config` follows its `kind`'s schema"}
+    return {
+        "anyOf": variants,
+        "description": "A channel: its `config` follows its `kind`'s schema",
+        "examples": [examples.WHOLE_CHANNEL] if replace else list(examples.NEW_CHANNELS.values()),
+    }
 
 
 def finish(generated: str) -> dict[str, Any]:
@@ -81,13 +87,14 @@ def finish(generated: str) -> dict[str, Any]:
         body["schema"] = {"$ref": _REF.format(model=model)}
     for name in _POWERTOOLS_ERRORS:
         schemas.pop(name, None)
-    error = {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}}
     for operation in _operations(document):
         responses = operation.get("responses", {})
         if "422" in responses:
-            responses["422"]["content"] = error
+            responses["422"]["content"] = _error(422)
+        if "204" in responses:
+            responses["204"].pop("content", None)  # Powertools gives every answer a media type; 204 has no body
         if "requestBody" in operation:
-            responses["415"] = {"description": "The body is not sent as application/json", "content": error}
+            responses["415"] = {"description": "The body is not sent as application/json", "content": _error(415)}
     for collection, item, parameter in _CREATED:
         created = document["paths"][collection]["post"]["responses"]["201"]
         created["links"] = {
@@ -100,6 +107,11 @@ def finish(generated: str) -> dict[str, Any]:
             for operation in methods.values()
         }
     return document
+
+
+def _error(status: int) -> dict[str, Any]:
+    [(media_type, content)] = error_content(status).items()
+    return {media_type: {"schema": {"$ref": _REF.format(model="Error")}, "examples": content["examples"]}}
 
 
 def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
