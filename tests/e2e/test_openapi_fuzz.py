@@ -98,6 +98,9 @@ def test_a_known_route_with_another_method_is_405_naming_the_allowed_ones(fuzz_s
     assert answer.json()["code"] == "method_not_allowed"
     answer = requests.post(f"{fuzz_stack.base_url}/v1/channels/ch_1", headers=key, json={}, timeout=10)
     assert (answer.status_code, answer.headers["Allow"]) == (405, "DELETE, GET, PATCH, PUT")
+    # A query the allowed method declares does not turn the wrong method into a 400 about the query.
+    answer = requests.put(f"{fuzz_stack.base_url}/v1/notifications?wait=true", headers=key, json={}, timeout=10)
+    assert (answer.status_code, answer.headers["Allow"]) == (405, "POST")
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ class RuleView(_Open):
 class DeliveryView(_Open):
     model_config = _example(examples.DELIVERY)
     id: str
-    channelId: str  # noqa: N815
+    channelId: str | None = Field(description="null for a test e-mail, which has no channel")  # noqa: N815
     status: DeliveryStatus
 
 

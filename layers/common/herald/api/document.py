@@ -47,8 +47,18 @@ def channel_body(*, replace: bool) -> dict[str, Any]:
     variants = []
     for adapter in registry.ADAPTERS.values():
         names: dict[str, Any] = {"enum": [adapter.kind, *adapter.aliases]}
-        kind = {"anyOf": [names, {"type": "null"}]} if replace else names
-        named = {} if replace else {"anyOf": [{"required": ["kind"]}, {"required": ["type"]}]}
+        kind = {"anyOf": [names, {"type": "null"}]}
+        # A create names its kind in `kind` or `type`; the other one may be null (left out).
+        named = (
+            {}
+            if replace
+            else {
+                "anyOf": [
+                    {"required": ["kind"], "properties": {"kind": names}},
+                    {"required": ["type"], "properties": {"type": names}},
+                ]
+            }
+        )
         variants.append(
             {
                 "type": "object",
