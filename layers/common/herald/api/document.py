@@ -41,35 +41,34 @@ def kind_configs() -> dict[str, dict[str, Any]]:
 def channel_body(*, replace: bool) -> dict[str, Any]:
     """A whole channel: one shape per kind. A create names its kind; a replace may (it cannot change it).
 
-    Every envelope field may be null, which the API reads as left out; `type` is the seed's old name for `kind`.
+    Every envelope field may be null, which the API reads as left out. `type` is the seed's old name for
+    `kind`, read only when `kind` is absent or null (then it must name the kind).
     """
     envelope = ChannelWrite.model_json_schema(by_alias=True, ref_template=_REF)["properties"]
+    old_name = {
+        "type": ["string", "null"],
+        "deprecated": True,
+        "description": "The old name of `kind`, read only when `kind` is absent or null",
+    }
     variants = []
     for adapter in registry.ADAPTERS.values():
         names: dict[str, Any] = {"enum": [adapter.kind, *adapter.aliases]}
-        kind = {"anyOf": [names, {"type": "null"}]}
-        # A create names its kind in `kind` or `type`; the other one may be null (left out).
-        named = (
-            {}
-            if replace
-            else {
-                "anyOf": [
-                    {"required": ["kind"], "properties": {"kind": names}},
-                    {"required": ["type"], "properties": {"type": names}},
-                ]
-            }
-        )
+        named = [
+            {"required": ["kind"], "properties": {"kind": names}},
+            {"required": ["type"], "properties": {"kind": {"type": "null"}, "type": names}},
+        ]
+        unnamed = {"properties": {"kind": {"type": "null"}, "type": {"type": "null"}}}
         variants.append(
             {
                 "type": "object",
                 "title": f"{adapter.display_name} channel",
                 "additionalProperties": False,
                 "required": ["config"],
-                **named,
+                "anyOf": [*named, unnamed] if replace else named,
                 "properties": {
                     "name": envelope["name"],
-                    "kind": kind,
-                    "type": {**kind, "deprecated": True, "description": "The old name of `kind`"},
+                    "kind": {"anyOf": [names, {"type": "null"}]},
+                    "type": old_name,
                     "enabled": envelope["enabled"],
                     "events": envelope["events"],
                     "config": {"$ref": _REF.format(model=adapter.config_model.__name__)},
