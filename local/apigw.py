@@ -171,7 +171,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.monotonic()
         url = urlsplit(self.path)
-        path = self.server.strip_stage(url.path or "/")
+        called = url.path or "/"
+        path = self.server.strip_stage(called)
         body = self._read_body()
         too_large = body is None
         headers = list(self.headers.items())
@@ -188,6 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=b"" if body is None else body,
             source_ip=self.client_address[0],
             protocol=self.request_version,
+            base_path=called.removesuffix(path),
         )
         if too_large:
             self.close_connection = True  # the unread body makes the connection unusable

@@ -45,6 +45,8 @@ class HttpRequest:
     body: bytes
     source_ip: str
     protocol: str = "HTTP/1.1"
+    # "/<stage>" when the client called the deployed URL shape, "" at the root (as through a custom domain).
+    base_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def request_context(
         "httpMethod": request.method.upper(),
         "extendedRequestId": request_id[:16],
         "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(moment)),
-        "path": f"/{api.stage}{request.path}",
+        "path": f"{request.base_path}{request.path}",
         "accountId": ACCOUNT_ID,
         "protocol": request.protocol,
         "stage": api.stage,

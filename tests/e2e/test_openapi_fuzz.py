@@ -68,6 +68,18 @@ def test_every_operation_holds_to_the_document(fuzz_stack: Stack, tmp_path: Path
     assert "Unhandled error" not in fuzz_stack.text()
 
 
+@pytest.mark.parametrize(("prefix", "server"), [("", "/"), ("/dev", "/dev")])
+def test_the_document_says_where_it_was_served_from(fuzz_stack: Stack, prefix: str, server: str) -> None:
+    """The local stack answers at / (as a custom domain would) and at the deployed shape /dev."""
+    reply = requests.get(f"{fuzz_stack.base_url}{prefix}/v1/openapi.json", timeout=10)
+
+    assert reply.status_code == 200
+    served = reply.json()
+    assert served["servers"] == [{"url": server}]
+    committed = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    assert {**served, "servers": committed["servers"]} == committed
+
+
 def test_methods_api_gateway_answers_itself_get_its_json_error(fuzz_stack: Stack) -> None:
     """TRACE is outside what a route's ANY covers: API Gateway's MISSING_AUTHENTICATION_TOKEN, in Herald's shape."""
     for path in ("/v1/health", "/v1/channels", "/v1/channels/ch_1"):
@@ -83,7 +95,7 @@ def test_a_known_route_with_another_method_is_405_naming_the_allowed_ones(fuzz_s
     assert answer.json()["code"] == "method_not_allowed"
     answer = requests.post(f"{fuzz_stack.base_url}/v1/channels/ch_1", headers=key, json={}, timeout=10)
     assert (answer.status_code, answer.headers["Allow"]) == (405, "DELETE, GET, PATCH, PUT")
-    # A query the right method would take does not turn the 405 into a 400.
+    # A query the allowed method declares does not turn the wrong method into a 400 about the query.
     answer = requests.put(f"{fuzz_stack.base_url}/v1/notifications?wait=true", headers=key, json={}, timeout=10)
     assert (answer.status_code, answer.headers["Allow"]) == (405, "POST")
 

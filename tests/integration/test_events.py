@@ -24,6 +24,7 @@ RESOURCES = load_yaml(ROOT / "template.yaml")["Resources"]
 # Every sample and the function it triggers; every function of the template needs at least one.
 SAMPLES = {
     "api-health.json": "ApiFunction",
+    "api-openapi.json": "ApiFunction",
     "api-create-channel.json": "ApiFunction",
     "authorizer-request.json": "AuthorizerFunction",
     "ingest-sns.json": "IngestFunction",
@@ -138,6 +139,27 @@ def test_given_no_key_when_the_health_sample_runs_then_it_answers_ok(aws):
 
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"status": "ok"}
+
+
+def test_given_a_stage_when_the_openapi_sample_runs_then_servers_is_the_stage_and_the_rest_is_the_committed_file(aws):
+    response = invoke(aws, "ApiFunction", sample("api-openapi.json"))
+
+    assert response["statusCode"] == 200
+    served = json.loads(response["body"])
+    assert served["servers"] == [{"url": "/dev"}]
+    committed = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    assert {**served, "servers": committed["servers"]} == committed
+
+
+def test_given_a_custom_domain_when_the_openapi_sample_runs_then_servers_is_the_root(aws):
+    # A custom domain's base path mapping (and the local stack's root) sends no stage in requestContext.path.
+    event = sample("api-openapi.json")
+    event["requestContext"]["path"] = event["path"]
+
+    response = invoke(aws, "ApiFunction", event)
+
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["servers"] == [{"url": "/"}]
 
 
 def test_given_an_editor_when_the_create_channel_sample_runs_then_the_channel_is_stored_and_listed(aws):

@@ -138,7 +138,7 @@ def test_method_arn() -> None:
 
 def test_proxy_event_shape() -> None:
     api = _api(stage_variables={"v": "1"})
-    event = proxy_event(api, _request(), _match(), "req-0123456789abcdef-xyz", None)
+    event = proxy_event(api, _request(base_path="/dev"), _match(), "req-0123456789abcdef-xyz", None)
     assert set(event) == {
         "resource",
         "path",
@@ -177,6 +177,13 @@ def test_proxy_event_shape() -> None:
     assert context["identity"]["sourceIp"] == "127.0.0.9"
     assert context["identity"]["userAgent"] == "pytest"
     assert context["protocol"] == "HTTP/1.1"
+
+
+def test_a_request_at_the_root_has_no_stage_in_its_context_path() -> None:
+    """As through a custom domain: Powertools (and the OpenAPI `servers`) then see no stage prefix."""
+    event = proxy_event(_api(), _request(), _match(), "req-0123456789abcdef-xyz", None)
+    assert (event["path"], event["requestContext"]["path"]) == ("/v1/channels/c1", "/v1/channels/c1")
+    assert event["requestContext"]["stage"] == "dev"
 
 
 def test_proxy_event_empty_parts_are_null() -> None:

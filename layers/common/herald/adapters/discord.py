@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from herald.adapters import render
 from herald.adapters.base import RenderContext
@@ -43,7 +43,12 @@ def _snowflake(value: str) -> str:
     return value
 
 
-Snowflake = Annotated[str, BeforeValidator(_snowflake_text), AfterValidator(_snowflake)]
+Snowflake = Annotated[
+    str,
+    BeforeValidator(_snowflake_text),
+    AfterValidator(_snowflake),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": "^[0-9]{1,20}$"}, {"type": "integer", "minimum": 0}]}),
+]
 
 
 class DiscordConfig(ChannelConfig):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Route
@@ -24,6 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.models import (
 
 from herald import __version__
 from herald.api import document, errors, request
+from herald.api.contract import OpenApiDocument, answers
 from herald.api.routes import channels, deliveries, events, keys, meta, settings
 from herald.errors import HeraldError
 from herald.settings import Settings
@@ -53,28 +55,50 @@ SECURITY_SCHEMES: dict[str, APIKey | HTTPBase | OAuth2 | OpenIdConnect | HTTPBea
 }
 SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}]
 
+DESCRIPTION = (
+    "Notification channels for monitoring and status-page products. Send the key as "
+    "`x-api-key: hrld_...` or `Authorization: Bearer hrld_...`."
+)
+
 resolver.enable_swagger(
     path="/v1/docs",
     title="Herald API",
     version=__version__,
     security_schemes=SECURITY_SCHEMES,
     security=SECURITY,
-    description="Notification channels for monitoring and status-page products. Send the key as "
-    "`x-api-key: hrld_...` or `Authorization: Bearer hrld_...`.",
+    description=DESCRIPTION,
 )
 
 
-@resolver.get("/v1/openapi.json", summary="The OpenAPI 3 document of this API", security=[{}])
+@resolver.get(
+    "/v1/openapi.json",
+    summary="The OpenAPI 3 document of this API",
+    security=[{}],
+    responses=answers(200, OpenApiDocument, "The document; `servers` is where it was served from", keyed=False),
+)
 def openapi():  # type: ignore[no-untyped-def]  # no annotation: Powertools would document Response
-    return Response(status_code=200, content_type="application/json", body=_document())
+    # Under a stage (/dev/v1/openapi.json) paths are relative to /dev; through a custom domain or the
+    # local stack's root, to /. Powertools reads that from requestContext.stage and path, as its Swagger UI does.
+    return Response(status_code=200, content_type="application/json", body=served_document(resolver._get_base_path()))
+
+
+@lru_cache(maxsize=8)
+def served_document(base_path: str) -> str:
+    """The document as JSON with `servers` pointing at `base_path` ("" for the root)."""
+    return json.dumps({**_finished(), "servers": [{"url": base_path or "/"}]})
 
 
 @cache
-def _document() -> str:
+def _finished() -> dict[str, Any]:
+    # Generating and finishing the document takes most of a second: once per container, whatever the stage.
     generated = resolver.get_openapi_json_schema(
-        title="Herald API", version=__version__, security_schemes=SECURITY_SCHEMES, security=SECURITY
+        title="Herald API",
+        version=__version__,
+        description=DESCRIPTION,
+        security_schemes=SECURITY_SCHEMES,
+        security=SECURITY,
     )
-    return json.dumps(document.finish(generated))
+    return document.finish(generated)
 
 
 @resolver.exception_handler(HeraldError)

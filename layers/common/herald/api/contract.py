@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseContentModel,
+    OpenAPIResponseContentSchema,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
+from herald.api import examples
 from herald.models.delivery import STATUSES
 
 DeliveryStatus = Literal[STATUSES]  # type: ignore[valid-type]
@@ -22,8 +27,14 @@ class FieldProblem(BaseModel):
     message: str = Field(description="The rule it breaks, in words")
 
 
+def _example(*values: Any) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(values)})
+
+
 class Error(BaseModel):
     """Every error Herald answers, including API Gateway's own (401, 413, 429)."""
+
+    model_config = _example(examples.ERRORS[422])
 
     error: str = Field(description="What went wrong, for people")
     code: str = Field(description="What went wrong, for programs: `validation_failed`, `not_found`, ...")
@@ -37,10 +48,20 @@ class _Open(BaseModel):
 
 
 class Health(_Open):
+    model_config = _example({"status": "ok"})
     status: Literal["ok"]
 
 
+class OpenApiDocument(_Open):
+    model_config = _example(examples.OPENAPI)
+    openapi: str
+    info: dict[str, Any]
+    servers: list[dict[str, str]] = Field(description="`/<stage>` when served under a stage, else `/`")
+    paths: dict[str, Any]
+
+
 class ChannelView(_Open):
+    model_config = _example(examples.CHANNEL)
     id: str
     name: str
     kind: str
@@ -54,6 +75,7 @@ class ChannelView(_Open):
 
 
 class KindView(_Open):
+    model_config = _example(examples.KIND)
     kind: str
     displayName: str  # noqa: N815
     aliases: list[str]
@@ -62,6 +84,7 @@ class KindView(_Open):
 
 
 class RuleView(_Open):
+    model_config = _example(examples.RULE)
     id: str
     name: str
     enabled: bool
@@ -69,12 +92,14 @@ class RuleView(_Open):
 
 
 class DeliveryView(_Open):
+    model_config = _example(examples.DELIVERY)
     id: str
-    channelId: str  # noqa: N815
+    channelId: str | None = Field(description="null for a test e-mail, which has no channel")  # noqa: N815
     status: DeliveryStatus
 
 
 class KeyView(_Open):
+    model_config = _example(examples.KEY)
     id: str
     name: str
     role: Literal["viewer", "editor", "admin"]
@@ -84,10 +109,12 @@ class KeyView(_Open):
 
 
 class NewKeyView(KeyView):
+    model_config = _example(examples.NEW_KEY)
     key: str = Field(description="The full key: shown in this answer only")
 
 
 class ProviderView(_Open):
+    model_config = _example(examples.PROVIDER)
     provider: str
 
 
@@ -96,35 +123,45 @@ class _Page(BaseModel):
 
 
 class ChannelPage(_Page):
+    model_config = _example({"data": [examples.CHANNEL], "nextToken": None})
     data: list[ChannelView]
 
 
 class RulePage(_Page):
+    model_config = _example({"data": [examples.RULE], "nextToken": None})
     data: list[RuleView]
 
 
 class DeliveryPage(_Page):
+    model_config = _example({"data": [examples.DELIVERY], "nextToken": None})
     data: list[DeliveryView]
 
 
 class KeyPage(_Page):
+    model_config = _example({"data": [examples.KEY], "nextToken": None})
     data: list[KeyView]
 
 
 class KindList(BaseModel):
+    model_config = _example({"data": [examples.KIND]})
     data: list[KindView]
 
 
 class ProviderList(BaseModel):
+    model_config = _example({"data": [examples.PROVIDER]})
     data: list[ProviderView]
 
 
 class SendResult(_Open):
     """What a test, a test e-mail or a send did: per channel, the delivery and its outcome."""
 
+    model_config = _example(examples.TESTED, examples.EMAILED, examples.SENT, examples.REFUSED)
+
 
 class Accepted(_Open):
     """Queued: the ids to follow in /v1/deliveries."""
+
+    model_config = _example(examples.QUEUED, examples.EVENT_QUEUED)
 
 
 ERRORS: dict[int, str] = {
@@ -152,8 +189,14 @@ def answers(
         success["content"] = {"application/json": {"model": model}}
     documented: dict[int, OpenAPIResponse] = {status: success}
     for code in sorted({*errors, *(ON_EVERY_KEYED_ROUTE if keyed else ON_EVERY_OPEN_ROUTE)}):
-        documented[code] = {"description": ERRORS[code], "content": {"application/json": {"model": Error}}}
+        documented[code] = {"description": ERRORS[code], "content": error_content(code)}
     return documented
+
+
+def error_content(status: int) -> dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel]:
+    """An error answer's media type: the Error shape and an example of this status."""
+    example = {"value": examples.ERRORS[status]}
+    return {"application/json": {"model": Error, "examples": {examples.ERRORS[status]["code"]: example}}}
 
 
 def with_failure(documented: dict[int, OpenAPIResponse], model: type[BaseModel]) -> dict[int, OpenAPIResponse]:

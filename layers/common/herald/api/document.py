@@ -13,6 +13,8 @@ import json
 from typing import Any
 
 from herald.adapters import registry
+from herald.api import examples
+from herald.api.contract import error_content
 from herald.models.channel import ChannelWrite
 
 _POWERTOOLS_ERRORS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
@@ -39,32 +41,45 @@ def kind_configs() -> dict[str, dict[str, Any]]:
 def channel_body(*, replace: bool) -> dict[str, Any]:
     """A whole channel: one shape per kind. A create names its kind; a replace may (it cannot change it).
 
-    Every envelope field may be null, which the API reads as left out; `type` is the seed's old name for `kind`
-    (a create needs one of them).
+    Every envelope field may be null, which the API reads as left out. `type` is the seed's old name for
+    `kind`, read only when `kind` is absent or null (then it must name the kind).
     """
     envelope = ChannelWrite.model_json_schema(by_alias=True, ref_template=_REF)["properties"]
+    old_name = {
+        "type": ["string", "null"],
+        "deprecated": True,
+        "description": "The old name of `kind`, read only when `kind` is absent or null",
+    }
     variants = []
     for adapter in registry.ADAPTERS.values():
-        kind = {"anyOf": [{"enum": [adapter.kind, *adapter.aliases]}, {"type": "null"}]}
-        named = {} if replace else {"anyOf": [{"required": ["kind"]}, {"required": ["type"]}]}
+        names: dict[str, Any] = {"enum": [adapter.kind, *adapter.aliases]}
+        named = [
+            {"required": ["kind"], "properties": {"kind": names}},
+            {"required": ["type"], "properties": {"kind": {"type": "null"}, "type": names}},
+        ]
+        unnamed = {"properties": {"kind": {"type": "null"}, "type": {"type": "null"}}}
         variants.append(
             {
                 "type": "object",
                 "title": f"{adapter.display_name} channel",
                 "additionalProperties": False,
                 "required": ["config"],
-                **named,
+                "anyOf": [*named, unnamed] if replace else named,
                 "properties": {
                     "name": envelope["name"],
-                    "kind": kind,
-                    "type": {**kind, "deprecated": True, "description": "The old name of `kind`"},
+                    "kind": {"anyOf": [names, {"type": "null"}]},
+                    "type": old_name,
                     "enabled": envelope["enabled"],
                     "events": envelope["events"],
                     "config": {"$ref": _REF.format(model=adapter.config_model.__name__)},
                 },
             }
         )
-    return {"anyOf": variants, "description": "A channel: its `config` follows its `kind`'s schema"}
+    return {
+        "anyOf": variants,
+        "description": "A channel: its `config` follows its `kind`'s schema",
+        "examples": [examples.WHOLE_CHANNEL] if replace else list(examples.NEW_CHANNELS.values()),
+    }
 
 
 def finish(generated: str) -> dict[str, Any]:
@@ -81,13 +96,14 @@ def finish(generated: str) -> dict[str, Any]:
         body["schema"] = {"$ref": _REF.format(model=model)}
     for name in _POWERTOOLS_ERRORS:
         schemas.pop(name, None)
-    error = {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}}
     for operation in _operations(document):
         responses = operation.get("responses", {})
         if "422" in responses:
-            responses["422"]["content"] = error
+            responses["422"]["content"] = _error(422)
+        if "204" in responses:
+            responses["204"].pop("content", None)  # Powertools gives every answer a media type; 204 has no body
         if "requestBody" in operation:
-            responses["415"] = {"description": "The body is not sent as application/json", "content": error}
+            responses["415"] = {"description": "The body is not sent as application/json", "content": _error(415)}
     for collection, item, parameter in _CREATED:
         created = document["paths"][collection]["post"]["responses"]["201"]
         created["links"] = {
@@ -100,6 +116,11 @@ def finish(generated: str) -> dict[str, Any]:
             for operation in methods.values()
         }
     return document
+
+
+def _error(status: int) -> dict[str, Any]:
+    [(media_type, content)] = error_content(status).items()
+    return {media_type: {"schema": {"$ref": _REF.format(model="Error")}, "examples": content["examples"]}}
 
 
 def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:

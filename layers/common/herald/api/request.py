@@ -18,8 +18,9 @@ from herald.auth.roles import Role
 from herald.errors import Forbidden, InvalidRequest, PayloadTooLarge, Unauthorized
 
 MAX_BODY_BYTES = 64 * 1024
-# The rule of the stand-in route through which Powertools answers a path or method no route has.
-NO_ROUTE = APIGatewayRestResolver._compile_regex(".*").pattern
+# The rule of the stand-in route through which Powertools answers a path or method no route has
+# (compiled as Powertools compiles it: ".*" anchored, "^.*$").
+NO_ROUTE = APIGatewayRestResolver._compile_regex(r".*").pattern
 
 
 def caller(router: BaseRouter, role: Role) -> Principal:

@@ -23,7 +23,11 @@ def _events(value: Any) -> Any:
 class ChannelWrite(BaseModel):
     """The envelope of POST / PUT / PATCH bodies; `config` is validated by the kind's own model."""
 
-    model_config = ConfigDict(extra="forbid")
+    # A PATCH's examples: POST and PUT document one shape per kind (herald.api.document).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"enabled": False}, {"name": "#ops-alerts-eu", "events": ["monitor.down"]}]},
+    )
 
     name: DisplayName | None = None
     kind: str | None = None

@@ -16,7 +16,23 @@ from herald.timeutil import utcnow
 class MonitoringEvent(BaseModel):
     """One event from a monitoring system. StatusMate-style `{"text", "meta": {...}}` bodies are accepted."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "uptime-incident-991",
+                    "type": "monitor.down",
+                    "occurredAt": "2026-05-15T08:30:00Z",
+                    "severity": "critical",
+                    "monitor": {"id": "mon_abc123", "name": "Checkout API", "url": "https://api.example.com"},
+                    "details": {"statusCode": 503, "responseTime": 5000, "region": "eu-west"},
+                }
+            ]
+        },
+    )
 
     tenant_id: str | None = Field(None, max_length=128)
     # The sender's own id for the event: a repeat with the same id within 24 h is ingested once.
@@ -93,7 +109,20 @@ class RuleMatch(BaseModel):
 
 
 class RuleWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Critical to on-call",
+                    "match": {"events": ["monitor.down"], "severities": ["critical"]},
+                    "channelIds": ["ch_00mx7t1m70iw60b8003wxu"],
+                }
+            ]
+        },
+    )
 
     name: DisplayName | None = None
     enabled: StrictBool | None = None

@@ -22,7 +22,9 @@ router = Router()
 
 
 class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "status page", "role": "editor"}]}
+    )
     name: DisplayName = Field(description="Key name")
     role: Literal["viewer", "editor", "admin"] = Field(description="Role")
 

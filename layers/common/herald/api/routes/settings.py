@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from herald.api.contract import ProviderList, ProviderView, answers
 from herald.api.errors import json_response
+from herald.api.examples import TWILIO
 from herald.api.request import as_sent, caller
 from herald.auth.roles import Role
 from herald.providers import service as providers
@@ -33,7 +34,16 @@ def list_providers():  # type: ignore[no-untyped-def]
 )
 def put_provider(  # type: ignore[no-untyped-def]
     provider: str,
-    body: Annotated[dict[str, Any], Body(description="The provider's fields, as in its kind's config schema")],
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            description="The provider's fields, as in its kind's config schema",
+            openapi_examples={
+                "twilio": {"value": TWILIO},
+                "telegram": {"value": {"botToken": "7012345678:AAFtgQn3kR8vYcJb2LpZ0xWmE5sTdHu4iOq"}},
+            },
+        ),
+    ],
 ):
     principal = caller(router, Role.admin)
     return json_response(200, providers.put_settings(principal.tenant_id, provider, as_sent(router)))
