@@ -56,7 +56,7 @@ def _batch(tenant: str, channel_ids: list[str], notification: Notification, call
     deliveries = [service.new_delivery(tenant, cid, "webhook", notification) for cid in channel_ids]
     repository.put_many(deliveries)
     before = calls.snapshot()
-    answer = worker.process_batch([sqs_record(tenant, d.id) for d in deliveries], remaining_ms=lambda: 60_000)
+    answer = worker.process_batch([sqs_record(d) for d in deliveries], remaining_ms=lambda: 60_000)
     made = _calls(before, calls.snapshot())
     if answer["batchItemFailures"]:
         raise RuntimeError(f"sender reported failures: {answer}")

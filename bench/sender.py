@@ -23,7 +23,7 @@ from herald import crypto, db
 from herald.auth import service as auth
 from herald.channels import service as channels
 from herald.delivery import repository, service, worker
-from herald.models.delivery import QueueMessage
+from herald.models.delivery import Delivery, QueueMessage
 from herald.models.notification import Notification
 from herald.settings import get_settings
 from herald.transport import http
@@ -33,13 +33,13 @@ BATCH = 10
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:herald-local-DeliveryQueue"
 
 
-def sqs_record(tenant_id: str, delivery_id: str) -> dict[str, Any]:
-    """An SQS event record as Lambda delivers it to the sender."""
+def sqs_record(delivery: Delivery) -> dict[str, Any]:
+    """An SQS event record as Lambda delivers it to the sender (the message the API or ingest queued)."""
     now_ms = str(int(time.time() * 1000))
     return {
         "messageId": str(uuid.uuid4()),
         "receiptHandle": f"bench-{uuid.uuid4()}",
-        "body": QueueMessage(tenantId=tenant_id, deliveryId=delivery_id).model_dump_json(),
+        "body": QueueMessage.of(delivery).model_dump_json(),
         "attributes": {
             "ApproximateReceiveCount": "1",
             "SentTimestamp": now_ms,
@@ -73,7 +73,7 @@ def _run_batch(
     """Store and process one batch. `before` runs once the deliveries are stored; it is timed with the batch."""
     deliveries = [service.new_delivery(TENANT, channel_id, "webhook", notification) for channel_id in channel_ids]
     repository.put_many(deliveries)
-    records = [sqs_record(TENANT, delivery.id) for delivery in deliveries]
+    records = [sqs_record(delivery) for delivery in deliveries]
     counted = calls.snapshot()
     started = time.perf_counter()
     if before is not None:
