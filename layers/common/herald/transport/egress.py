@@ -128,7 +128,7 @@ class EgressPolicy:
 
     Allow-list entries are IPs and CIDRs (matched against the address connected to) or exact hostnames
     (whose addresses are then trusted), each optionally with a port: `127.0.0.1:9000`, `[::1]:9000`,
-    `10.0.0.0/8:443`, `ntfy.internal:8080`. An entry without a port opens every port of what it names.
+    `10.0.0.0/8:443`, `ntfy.corp.example.com:8080`. An entry without a port opens every port of what it names.
     Plain http is allowed to an allow-listed host, or to a name whose every address turns out (at send
     time) to be allow-listed. The reserved names are refused even when listed.
     """
