@@ -50,7 +50,8 @@ PUSHOVER_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 PUSHOVER_TOKEN = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"
 PUSHBULLET_TOKEN = "o.pbSecretAccessTokenHeraldE2e"
 ONESIGNAL_APP = "202d4f61-1ca9-42df-9d36-bb17d8123abc"
-ONESIGNAL_KEY = "os_v2_app_oneSignalSecretHeraldE2e"
+# Random-looking, as real keys are: a secret holding a word of an error text would mask that word there too.
+ONESIGNAL_KEY = "os_v2_app_7q2zk9x4w3m8r5t1p6y0hd3c"
 BEAMS_INSTANCE = "8f9a6e3c-1b2d-4c5e-9f0a-123456789abc"
 BEAMS_SECRET = "BEAMSSECRETHERALDE2E0123456789AB"
 

@@ -282,7 +282,14 @@ def poll(tour: Tour, check: Callable[[Tour, str], object], text: str) -> object:
 def tour(tmp_path: Path) -> Iterator[Tour]:
     copy = fresh_copy(tmp_path / "herald")
     ports = Ports()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HERALD_", "AWS_"))}
+    # A reader's shell: no Herald or AWS settings, and not inside `make test` (a make run from within make
+    # prints "Entering directory" lines, which `| tail -1` would then capture instead of the key).
+    make_vars = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("HERALD_", "AWS_")) and key not in make_vars
+    }
     env |= {"HERALD_API_PORT": str(ports.api), "HERALD_AWS_PORT": str(ports.aws)}
     running = Tour(copy, ports, env, Terminal(copy, env))
     try:

@@ -233,7 +233,7 @@ def test_an_event_that_fails_every_try_is_kept_and_can_be_fed_back(own_stack):
         reply = herald.call("POST", "/v1/rules", {"name": "all", "match": {}, "channelIds": [channel]})
         assert reply.status_code == 201, reply.text
         event = {"type": "monitor.down", "monitor": {"id": "mon_1", "name": "My API"}}
-        topic = next(t["TopicArn"] for t in stack.client("sns").list_topics()["Topics"] if "alerts" in t["TopicArn"])
+        topic = stack.outputs["AlertsTopicArn"]
         stack.client("sns").publish(TopicArn=topic, Message=json.dumps({"tenantId": "dev", **event}))
         sqs = stack.client("sqs")
         failures = next(u for u in sqs.list_queues()["QueueUrls"] if u.endswith("IngestFailureQueue"))
