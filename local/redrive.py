@@ -34,10 +34,7 @@ from local.api_key import (
     use_environment,
 )
 from local.constants import LocalConfig
-
-BATCH = 10
-MAX_ROUNDS = 1000  # 10,000 messages per run at the most; run it again for more
-HIDE_SECONDS = 60  # how long a received message stays hidden while it is handled
+from local.queue_drain import messages_once
 
 
 @dataclass
@@ -68,44 +65,32 @@ def environment(stack: str | None) -> tuple[dict[str, str], str]:
 
 
 def redrive_dlq(dlq_url: str) -> Tally:
-    """Redrive the delivery of every message in the DLQ (bounded: MAX_ROUNDS receives)."""
+    """Redrive the delivery of every message in the DLQ (bounded: queue_drain.MAX_ROUNDS receives)."""
     from herald import aws
     from herald.delivery import service
     from herald.errors import Conflict, DeliveryNotFound
     from herald.models.delivery import QueueMessage
 
     sqs = aws.client("sqs")
-    tally, seen, redriven = Tally(), set[str](), set[str]()
-    for _ in range(MAX_ROUNDS):
-        got = sqs.receive_message(
-            QueueUrl=dlq_url,
-            MaxNumberOfMessages=BATCH,
-            WaitTimeSeconds=1,
-            VisibilityTimeout=HIDE_SECONDS,
-            MessageAttributeNames=["All"],
-        )
-        messages = [m for m in got.get("Messages", []) if m["MessageId"] not in seen]
-        if not messages:
-            break
-        for message in messages:
-            seen.add(message["MessageId"])
-            try:
-                named = QueueMessage.model_validate_json(message["Body"])
-            except ValidationError:
-                print(f"left {message['MessageId']}: it names no delivery", file=sys.stderr)
-                tally.unreadable += 1
-                continue
-            if named.deliveryId in redriven:
-                tally.later += 1  # a later failure's copy, or a duplicate: the next run decides
-                continue
-            try:
-                service.redrive(named.tenantId, named.deliveryId, attempt_count=_attempt_count(message))
-            except (Conflict, DeliveryNotFound):
-                tally.stale += 1
-            else:
-                redriven.add(named.deliveryId)
-                tally.redriven += 1
-            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+    tally, redriven = Tally(), set[str]()
+    for message in messages_once(sqs, dlq_url):
+        try:
+            named = QueueMessage.model_validate_json(message["Body"])
+        except ValidationError:
+            print(f"left {message['MessageId']}: it names no delivery", file=sys.stderr)
+            tally.unreadable += 1
+            continue
+        if named.deliveryId in redriven:
+            tally.later += 1  # a later failure's copy, or a duplicate: the next run decides
+            continue
+        try:
+            service.redrive(named.tenantId, named.deliveryId, attempt_count=_attempt_count(message))
+        except (Conflict, DeliveryNotFound):
+            tally.stale += 1
+        else:
+            redriven.add(named.deliveryId)
+            tally.redriven += 1
+        sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
     return tally
 
 

@@ -25,9 +25,7 @@ from local.api_key import ApiKeyError
 from local.aws import Aws
 from local.constants import LocalConfig, state_file
 from local.emulator import answers
-
-BATCH = 10
-MAX_ROUNDS = 1000  # 10,000 messages per run at the most; run it again for more
+from local.queue_drain import messages_once
 
 
 @dataclass(frozen=True)
@@ -78,29 +76,21 @@ def _from_eventbridge(event: dict[str, Any]) -> Republish:
 def redrive(aws: Aws, queue_url: str) -> tuple[int, int]:
     """Send back what the queue holds. Returns (events sent back, messages left for a person to read)."""
     sqs, sns, events = aws.client("sqs"), aws.client("sns"), aws.client("events")
-    sent, left, seen = 0, 0, set()
-    for _ in range(MAX_ROUNDS):
-        got = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=BATCH, WaitTimeSeconds=1, VisibilityTimeout=60
-        )
-        messages = [m for m in got.get("Messages", []) if m["MessageId"] not in seen]
-        if not messages:
-            break
-        for message in messages:
-            seen.add(message["MessageId"])
-            try:
-                found = events_in(message["Body"])
-            except (ValueError, KeyError, TypeError) as exc:
-                print(f"left {message['MessageId']}: {exc}", file=sys.stderr)
-                left += 1
-                continue
-            for event in found:
-                if event.topic is not None:
-                    sns.publish(TopicArn=event.topic, Message=event.message)
-                else:
-                    events.put_events(Entries=[event.entry])
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            sent += len(found)
+    sent, left = 0, 0
+    for message in messages_once(sqs, queue_url):
+        try:
+            found = events_in(message["Body"])
+        except (ValueError, KeyError, TypeError) as exc:
+            print(f"left {message['MessageId']}: {exc}", file=sys.stderr)
+            left += 1
+            continue
+        for event in found:
+            if event.topic is not None:
+                sns.publish(TopicArn=event.topic, Message=event.message)
+            else:
+                events.put_events(Entries=[event.entry])
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        sent += len(found)
     return sent, left
 
 
