@@ -25,10 +25,11 @@ from local.api_key import environment_from_outputs
 from local.aws import Aws
 from local.constants import DUMMY_CREDENTIALS, REGION
 from local.deployment import Deployment
-from local.moto_server import make_writes_atomic
+from local.moto_server import prepare_dynamodb
 
-# DynamoDB's conditional writes are atomic in AWS; moto's are not across threads (see local.moto_server).
-make_writes_atomic()
+# DynamoDB's conditional writes are atomic in AWS; moto's are not across threads. And moto scans the whole
+# table for every query and serialises answers slowly; the local stack's index and serialiser apply here too.
+prepare_dynamodb()
 
 
 @cache

@@ -1,0 +1,183 @@
+"""The local stack's DynamoDB (local.moto_server): moto's answers, byte for byte in meaning, without its scans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.serialize import JSONSerializer
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoResult
+
+from local import moto_server
+
+EVERY_TYPE = {
+    "s": {"S": 'é\u2028"<'},
+    "n": {"N": "1.50"},
+    "b": {"B": b"\x00\xffciphertext"},
+    "t": {"BOOL": True},
+    "z": {"NULL": True},
+    "l": {"L": [{"S": "x"}, {"N": "2"}, {"B": b"\x01"}]},
+    "m": {"M": {"inner": {"B": b"zz"}, "deeper": {"M": {"s": {"S": "y"}}}}},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2"]},
+    "bs": {"BS": [b"a", b"\x01"]},
+}
+
+
+def _table(client: Any) -> None:
+    strings = [{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gpk", "gsk")]
+    client.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=strings,
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "gsi",
+                "KeySchema": [
+                    {"AttributeName": "gpk", "KeyType": "HASH"},
+                    {"AttributeName": "gsk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for number in range(40):
+        item = {"pk": {"S": f"T#{number % 3}"}, "sk": {"S": f"CH#{number:03d}"}, **EVERY_TYPE}
+        if number % 2:
+            item |= {"gpk": {"S": f"G#{number % 4}"}, "gsk": {"S": f"{number:03d}"}}
+        client.put_item(TableName="t", Item=item)
+
+
+def _pages(client: Any, **query: Any) -> list[dict[str, Any]]:
+    pages, start = [], None
+    for _ in range(50):
+        page = client.query(TableName="t", **query, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append(page)
+        if not (start := page.get("LastEvaluatedKey")):
+            return pages
+    raise AssertionError("the listing never ended")
+
+
+def _exercise(client: Any) -> list[Any]:
+    """Every read Herald makes, before and after writes that move, change and delete indexed items."""
+    _table(client)
+    answers: list[Any] = []
+
+    def reads() -> None:
+        answers.append(client.get_item(TableName="t", Key={"pk": {"S": "T#1"}, "sk": {"S": "CH#001"}}))
+        for forward in (True, False):
+            answers.append(
+                _pages(
+                    client,
+                    KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                    ExpressionAttributeValues={":p": {"S": "T#1"}, ":s": {"S": "CH#"}},
+                    ScanIndexForward=forward,
+                    Limit=4,
+                )
+            )
+            answers.append(
+                _pages(
+                    client,
+                    IndexName="gsi",
+                    KeyConditionExpression="gpk = :g AND gsk < :before",
+                    ExpressionAttributeValues={":g": {"S": "G#1"}, ":before": {"S": "030"}},
+                    ScanIndexForward=forward,
+                    Limit=3,
+                )
+            )
+        keys = [{"pk": {"S": f"T#{n % 3}"}, "sk": {"S": f"CH#{n:03d}"}} for n in range(0, 40, 5)]
+        answers.append(client.batch_get_item(RequestItems={"t": {"Keys": keys}}))
+        answers.append(client.scan(TableName="t", Limit=7))
+
+    reads()
+    moved = {"pk": {"S": "T#1"}, "sk": {"S": "CH#001"}}
+    client.update_item(
+        TableName="t",
+        Key=moved,
+        UpdateExpression="SET gpk = :g, s = :s",
+        ExpressionAttributeValues={":g": {"S": "G#3"}, ":s": {"S": "renamed"}},
+    )
+    client.delete_item(TableName="t", Key={"pk": {"S": "T#1"}, "sk": {"S": "CH#013"}})
+    client.put_item(
+        TableName="t", Item={"pk": {"S": "T#1"}, "sk": {"S": "CH#999"}, "gpk": {"S": "G#1"}, "gsk": {"S": "000"}}
+    )
+    reads()
+    return [_without_metadata(answer) for answer in answers]
+
+
+def _without_metadata(answer: Any) -> Any:
+    if isinstance(answer, list):
+        return [_without_metadata(page) for page in answer]
+    return {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+
+
+@pytest.fixture
+def moto_as_shipped(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's own query and serialiser for the test; whatever the session patched comes back after it."""
+    monkeypatch.setattr(Table, "query", moto_server.MOTO_QUERY)
+    monkeypatch.setattr(DynamoResult, "execute_result", moto_server.MOTO_EXECUTE_RESULT)
+    yield
+
+
+def _client() -> Any:
+    return boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+@pytest.mark.usefixtures("moto_as_shipped")
+def test_every_read_answers_as_moto_does_before_and_after_writes() -> None:
+    with mock_aws():
+        expected = _exercise(_client())
+    moto_server.index_queries()
+    moto_server.serialize_item_reads_directly()
+    with mock_aws():
+        assert _exercise(_client()) == expected
+    assert expected[0]["Item"]["b"] == {"B": b"\x00\xffciphertext"}  # binary values survived the round trip
+
+
+@pytest.mark.usefixtures("moto_as_shipped")
+def test_a_query_reads_its_partition_or_index_key_never_the_whole_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_server.index_queries()
+    with mock_aws():
+        client = _client()
+        _table(client)
+
+        def whole_table(_table: Table) -> list[Any]:
+            raise AssertionError("the query scanned the whole table")
+
+        monkeypatch.setattr(Table, "all_items", whole_table)
+        base = client.query(
+            TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "T#2"}}
+        )
+        index = client.query(
+            TableName="t",
+            IndexName="gsi",
+            KeyConditionExpression="gpk = :g",
+            ExpressionAttributeValues={":g": {"S": "G#3"}},
+        )
+    assert [item["sk"]["S"] for item in base["Items"]] == [f"CH#{n:03d}" for n in range(2, 40, 3)]
+    assert sorted(item["gsk"]["S"] for item in index["Items"]) == [f"{n:03d}" for n in range(3, 40, 4)]
+
+
+@pytest.mark.usefixtures("moto_as_shipped")
+def test_item_reads_skip_the_model_walk_and_everything_else_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_server.serialize_item_reads_directly()
+    with mock_aws():
+        client = _client()
+        _table(client)
+        walked: list[str] = []
+        model_walk = JSONSerializer.serialize
+
+        def counted(self: JSONSerializer, result: Any) -> Any:
+            walked.append(self.operation_model.name)
+            return model_walk(self, result)
+
+        monkeypatch.setattr(JSONSerializer, "serialize", counted)
+        client.get_item(TableName="t", Key={"pk": {"S": "T#0"}, "sk": {"S": "CH#000"}})
+        client.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "T#0"}})
+        client.describe_table(TableName="t")
+    assert walked == ["DescribeTable"]
