@@ -9,16 +9,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from herald.adapters.base import RenderContext
 from herald.adapters.webhook import PAYLOAD_FORMATS, WebhookAdapter, WebhookConfig
 from herald.models.event import MonitoringEvent
 from herald.models.notification import EVENT_TYPES, Notification
 from herald.routing.render import to_notification
-from tests.support import seeds
+from tests.support import consumers, seeds
 from tests.unit.adapters import preset_cases
 from tests.unit.adapters.support import errors_of
 
@@ -220,3 +222,46 @@ def test_the_config_schema_lists_the_payload_formats() -> None:
     schema = WebhookConfig.model_json_schema(by_alias=True)["properties"]["payloadFormat"]
 
     assert [option.get("enum") for option in schema["anyOf"] if "enum" in option] == [list(PAYLOAD_FORMATS)]
+
+
+# --- the consumers' strict models -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event", EVENT_TYPES)
+@pytest.mark.parametrize("payload_format", PRESETS)
+def test_every_golden_body_parses_as_its_products_consumers_read_it(payload_format: str, event: str) -> None:
+    consumers.CONSUMERS[payload_format].model_validate_json(
+        preset_cases.golden_path(payload_format, event).read_bytes()
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "seed"),
+    [
+        (consumers.KamustatusPayload, seeds.KAMUSTATUS_WEBHOOK_PAYLOAD),
+        (consumers.PixoMonitorPayload, seeds.PIXOMONITOR_WEBHOOK_PAYLOAD),
+    ],
+    ids=["kamustatus", "pixomonitor"],
+)
+def test_the_consumer_models_accept_the_seeds_own_examples(model: type[BaseModel], seed: dict[str, Any]) -> None:
+    assert model.model_validate_json(json.dumps(seed)).model_dump() == seed
+
+
+@pytest.mark.parametrize(
+    ("payload_format", "change"),
+    [
+        ("kamustatus", lambda body: body.pop("timestamp")),
+        ("pixomonitor", lambda body: body.update(status="down")),
+        ("statusmate", lambda body: body["meta"].pop("affected_components")),
+        ("alertmanager", lambda body: body["alerts"][0].update(endsAt="2026-05-15T08:30:00Z")),
+        ("alertmanager", lambda body: body["alerts"][0]["labels"].update(severity=2)),
+    ],
+)
+def test_the_consumer_models_refuse_a_body_their_consumers_could_not_read(
+    payload_format: str, change: Callable[[dict[str, Any]], Any]
+) -> None:
+    body = preset_cases.body(payload_format, "monitor.down")
+    change(body)
+
+    with pytest.raises(ValidationError):
+        consumers.CONSUMERS[payload_format].model_validate_json(json.dumps(body))
