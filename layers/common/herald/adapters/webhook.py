@@ -8,12 +8,13 @@ import hashlib
 import hmac
 import json
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 
 from herald import __version__
+from herald.adapters import presets
 from herald.adapters.base import RenderContext
 from herald.adapters.httpbase import HttpAdapter
 from herald.models.config import ChannelConfig
@@ -55,12 +56,21 @@ _RESERVED_HEADERS = frozenset(
 )
 
 Method = Literal["POST", "PUT", "PATCH"]
+# `herald` is API.md §6; the others are the bodies of the products Herald replaces (presets.py).
+PayloadFormat = Literal["herald", "kamustatus", "pixomonitor", "statusmate", "alertmanager"]
+PAYLOAD_FORMATS: tuple[str, ...] = get_args(PayloadFormat)
 
 
 def _method(value: Any) -> Any:
     if isinstance(value, str) and value.strip().upper() in ("POST", "PUT", "PATCH"):
         return value.strip().upper()
     raise ValueError("Webhook method must be POST, PUT or PATCH")
+
+
+def _payload_format(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in PAYLOAD_FORMATS:
+        return value.strip().lower()
+    raise ValueError(f"Webhook payload format must be one of {', '.join(PAYLOAD_FORMATS)}")
 
 
 class WebhookConfig(ChannelConfig):
@@ -70,6 +80,10 @@ class WebhookConfig(ChannelConfig):
     method: Annotated[Method, BeforeValidator(_method)] = Field("POST", description="Webhook method")
     headers: dict[str, Secret] | None = Field(None, description="Webhook headers")
     secret: Secret | None = Field(None, description="Webhook signing secret")
+    # Absent means `herald`: channels made before presets keep their stored config and their body unchanged.
+    payload_format: Annotated[PayloadFormat, BeforeValidator(_payload_format)] | None = Field(
+        None, description="Webhook payload format", json_schema_extra={"examples": ["alertmanager"]}
+    )
 
     host_fields: ClassVar[tuple[str, ...]] = ("url",)
 
@@ -181,7 +195,9 @@ class WebhookAdapter(HttpAdapter[WebhookConfig]):
     config_model = WebhookConfig
 
     def build_request(self, notification: Notification, config: WebhookConfig, ctx: RenderContext) -> OutboundRequest:
-        body = json.dumps(payload(notification, ctx), ensure_ascii=False, separators=(",", ":")).encode()
+        preset = presets.PRESETS.get(config.payload_format or "herald")
+        document = preset(notification, ctx, config) if preset else payload(notification, ctx)
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "User-Agent": f"Herald/{__version__}"}
         for name, value in (config.headers or {}).items():
             # A configured header replaces Herald's default of the same name, whatever its case.

@@ -80,6 +80,11 @@ class Notification(_CamelModel):
     occurred_at: datetime = Field(default_factory=utcnow)
     downtime_seconds: int | None = Field(None, ge=0)
     details: dict[str, Any] = Field(default_factory=dict)
+    # What an incident, maintenance or component event was about (title, id, startAt, endAt, impact,
+    # affectedComponents), as the event carried it: bodies that speak of these (the StatusMate preset) need it.
+    incident: dict[str, Any] | None = None
+    maintenance: dict[str, Any] | None = None
+    component: dict[str, Any] | None = None
 
     @field_validator("event", mode="before")
     @classmethod
