@@ -116,7 +116,10 @@ def _candidates(table: Table, hash_key: Any, index_name: str | None, hash_condit
         if not isinstance(hash_key, DynamoType):
             return None
         with _LOCK:
-            partition = table.items.get(hash_key)
+            try:
+                partition = table.items.get(hash_key)
+            except TypeError:  # a key moto parsed into a map; its own scan decides what matches
+                return None
             if partition is None:
                 return []
             return list(partition.values()) if table.range_key_attr else [partition]  # type: ignore[list-item]

@@ -90,6 +90,15 @@ def _exercise(client: Any) -> list[Any]:
                     Limit=3,
                 )
             )
+        answers.append(
+            client.query(
+                TableName="t",
+                # A map where the key's string belongs: no item matches (moto's scan says so, not a crash).
+                KeyConditionExpression="pk = :p AND sk < :s",
+                ExpressionAttributeValues={":p": {"M": {"S": {"S": "T#1"}}}, ":s": {"S": "CH#020"}},
+                ProjectionExpression="pk, sk",
+            )
+        )
         keys = [{"pk": {"S": f"T#{n % 3}"}, "sk": {"S": f"CH#{n:03d}"}} for n in range(0, 40, 5)]
         answers.append(client.batch_get_item(RequestItems={"t": {"Keys": keys}}))
         answers.append(client.scan(TableName="t", Limit=7))
