@@ -165,6 +165,9 @@ def to_notification(event: MonitoringEvent, downtime_seconds: int | None) -> Not
         occurred_at=event.occurred_at,
         downtime_seconds=downtime,
         details=event.details,
+        incident=event.incident,
+        maintenance=event.maintenance,
+        component=event.component,
     )
 
 
