@@ -28,12 +28,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MARKUP",
+    "MARKUP_NAMES",
     "VARIABLES",
     "ChannelTemplate",
     "TemplateError",
     "TemplateField",
+    "describe",
     "render_json_body",
     "render_notification",
+    "sample_variables",
     "template_variables",
     "validate_json_body_template",
     "validate_template",
@@ -69,6 +72,24 @@ MARKUP: dict[str, Callable[[str], str]] = {
     "telegram": render.escape_html,  # always sent with parse_mode HTML
     "teams": _identity,  # Adaptive Card Markdown, which Herald never escapes
 }
+MARKUP_NAMES = {
+    "slack": "Slack mrkdwn",
+    "discord": "Discord Markdown",
+    "telegram": "Telegram HTML",
+    "teams": "Adaptive Card Markdown",
+}
+
+
+def describe(kind: str) -> dict[str, Any]:
+    """What `/v1/kinds` says about a kind's templates: every kind takes one; its markup; the variables."""
+    return {
+        "supported": True,
+        "parts": ["title", "body", "fields"],
+        "markup": MARKUP_NAMES.get(kind, "plain text"),
+        "variables": VARIABLES,
+        "filters": [*FILTERS, *EXTRA_FILTERS],
+    }
+
 
 _deadline: ContextVar[float] = ContextVar("template_deadline", default=float("inf"))
 
@@ -93,6 +114,14 @@ def _datetime(value: Any, zone: str = "UTC", fmt: str = "%Y-%m-%d %H:%M %Z") -> 
         return moment.astimezone(ZoneInfo(zone)).strftime(fmt)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise TemplateError(f"Unknown time zone '{zone}'.") from exc
+
+
+def _upper(value: Any) -> str:
+    return "" if value is None else str(value).upper()
+
+
+def _lower(value: Any) -> str:
+    return "" if value is None else str(value).lower()
 
 
 def _duration(value: Any) -> str:
@@ -144,7 +173,7 @@ def _environment(escape: Callable[[str], str] | None, json_values: bool = False)
         undefined=StrictUndefined, finalize=finalize, autoescape=False, keep_trailing_newline=True, cache_size=0
     )
     kept = ("default", *EXTRA_FILTERS)
-    env.filters = {"upper": str.upper, "lower": str.lower} | {name: env.filters[name] for name in kept}
+    env.filters = {"upper": _upper, "lower": _lower} | {name: env.filters[name] for name in kept}
     env.filters.update({"datetime": _datetime, "duration": _duration, "truncate": _truncate, LOOP_GUARD: _guarded})
     env.tests = {name: env.tests[name] for name in ("defined", "undefined", "none", "number", "string", "in")}
     env.globals = {"range": _range}
