@@ -72,6 +72,12 @@ MARKUP: dict[str, Callable[[str], str]] = {
     "telegram": render.escape_html,  # always sent with parse_mode HTML
     "teams": _identity,  # Adaptive Card Markdown, which Herald never escapes
 }
+# Parts a markup kind shows as plain text all the same: Slack's header block, Discord's embed title and field
+# names. Their variables are not escaped (the adapter shows them as it always has).
+PLAIN_PARTS: dict[str, frozenset[str]] = {
+    "slack": frozenset({"title"}),
+    "discord": frozenset({"title", "label"}),
+}
 MARKUP_NAMES = {
     "slack": "Slack mrkdwn",
     "discord": "Discord Markdown",
@@ -331,19 +337,23 @@ def render_notification(
     Raises TemplateError.
     """
     escape = MARKUP.get(kind)
-    env = _environment(escape)
+    plain = PLAIN_PARTS.get(kind, frozenset())
     variables = template_variables(notification, kind=kind, channel_name=channel_name, tenant_id=tenant_id)
+
+    def part(source: str, name: str, role: str) -> str:
+        return _render(_environment(None if role in plain else escape), source, variables, name)
+
     update: dict[str, Any] = {}
     if template.title is not None:
-        title = _render(env, template.title, variables, "title").strip()
+        title = part(template.title, "title", "title").strip()
         update["title"] = render.truncate(title, 1024) or notification.title
     if template.body is not None:
-        update["body"] = render.truncate(_render(env, template.body, variables, "body"), 16384)
+        update["body"] = render.truncate(part(template.body, "body", "body"), 16384)
     if template.fields is not None:
         update["fields"] = [
             NotificationField(
-                label=render.truncate(_render(env, f.label, variables, f"fields.{i}.label"), 256) or "—",
-                value=render.truncate(_render(env, f.value, variables, f"fields.{i}.value"), 2048),
+                label=render.truncate(part(f.label, f"fields.{i}.label", "label"), 256) or "—",
+                value=render.truncate(part(f.value, f"fields.{i}.value", "value"), 2048),
             )
             for i, f in enumerate(template.fields[:MAX_TEMPLATE_FIELDS])
         ]

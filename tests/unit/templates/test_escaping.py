@@ -67,6 +67,15 @@ def test_variables_are_escaped_for_the_kinds_markup_and_the_text_is_left_as_writ
     assert out.fields[0].label == "*L*"
 
 
+@pytest.mark.parametrize("kind", ["slack", "discord"])
+def test_a_title_these_kinds_show_as_plain_text_is_not_escaped(kind):
+    assert templated(kind).title == "*<b>&_[y]* down"
+
+
+def test_telegram_titles_are_html_so_their_variables_are_escaped():
+    assert templated("telegram").title == "*&lt;b&gt;&amp;_[y]* down"
+
+
 def test_a_notification_is_markup_only_after_a_markup_template():
     assert not notification().markup
     assert not notification().model_copy().markup
@@ -87,6 +96,8 @@ def test_slack_shows_the_template_once_escaped_and_still_escapes_what_herald_add
         .json_body()
     )
     text = _all_text(payload)
+    assert payload["text"].startswith("🔴 [CRITICAL] *&lt;b&gt;&amp;_[y]* down — *&lt;b&gt;&amp;_[y]*")
+    assert payload["attachments"][0]["blocks"][0]["text"]["text"] == "🔴 [CRITICAL] *<b>&_[y]* down"
     assert "*&lt;b&gt;&amp;_[y]*" in text
     assert "&amp;lt;" not in text
     assert "M&lt;1&gt;" in text  # the monitor fact is Herald's, not the template's

@@ -56,9 +56,13 @@ def mrkdwn(text: str, limit: int, escaping: Callable[[str], str] = escape) -> st
 
 
 def _fallback(n: Notification) -> str:
+    # The headline is plain text (a template's title too: Slack shows it in a plain_text header); the body's
+    # first line is escaped unless a template wrote it in mrkdwn.
     first_line = n.body.strip().splitlines()[0] if n.body.strip() else ""
-    text = f"{render.headline(n)} — {first_line}" if first_line else render.headline(n)
-    return mrkdwn(text, FALLBACK_LIMIT, render.verbatim(n, escape))
+    text = escape(render.headline(n))
+    if first_line:
+        text += f" — {render.verbatim(n, escape)(first_line)}"
+    return mrkdwn(text, FALLBACK_LIMIT, str)
 
 
 def _section_text(n: Notification, limit: int) -> str:
