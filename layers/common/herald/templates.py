@@ -36,6 +36,7 @@ __all__ = [
     "describe",
     "render_json_body",
     "render_notification",
+    "sample_notification",
     "sample_variables",
     "template_variables",
     "validate_json_body_template",
@@ -122,6 +123,13 @@ def _datetime(value: Any, zone: str = "UTC", fmt: str = "%Y-%m-%d %H:%M %Z") -> 
         raise TemplateError(f"Unknown time zone '{zone}'.") from exc
 
 
+def _default(value: Any, fallback: Any = "", boolean: bool = False) -> Any:
+    """Jinja's `default`, which also stands in for null: most variables are null when an event lacks them."""
+    from jinja2 import Undefined
+
+    return fallback if isinstance(value, Undefined) or value is None or (boolean and not value) else value
+
+
 def _upper(value: Any) -> str:
     return "" if value is None else str(value).upper()
 
@@ -178,8 +186,7 @@ def _environment(escape: Callable[[str], str] | None, json_values: bool = False)
     env = Sandbox(
         undefined=StrictUndefined, finalize=finalize, autoescape=False, keep_trailing_newline=True, cache_size=0
     )
-    kept = ("default", *EXTRA_FILTERS)
-    env.filters = {"upper": _upper, "lower": _lower} | {name: env.filters[name] for name in kept}
+    env.filters = {"upper": _upper, "lower": _lower, "default": _default} | {n: env.filters[n] for n in EXTRA_FILTERS}
     env.filters.update({"datetime": _datetime, "duration": _duration, "truncate": _truncate, LOOP_GUARD: _guarded})
     env.tests = {name: env.tests[name] for name in ("defined", "undefined", "none", "number", "string", "in")}
     env.globals = {"range": _range}
@@ -305,7 +312,8 @@ def template_variables(notification: Notification, *, kind: str, channel_name: s
     }
 
 
-def _sample() -> Notification:
+def sample_notification() -> Notification:
+    """A `monitor.down` notification with every part filled in, for checks and previews."""
     return Notification.model_validate(
         {
             "event": "monitor.down",
@@ -322,7 +330,7 @@ def _sample() -> Notification:
 
 def sample_variables(kind: str = "webhook") -> dict[str, Any]:
     """The variables of a sample `monitor.down` notification, for checks and previews."""
-    return template_variables(_sample(), kind=kind, channel_name="Sample channel", tenant_id="t_sample")
+    return template_variables(sample_notification(), kind=kind, channel_name="Sample channel", tenant_id="t_sample")
 
 
 # -- rendering -----------------------------------------------------------------------------------------

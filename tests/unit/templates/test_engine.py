@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,10 +53,11 @@ def refusal(body: str, kind: str = "slack") -> str:
         ("{{ notification.body | truncate(10) }}", "Connectio…"),
         ("{{ monitor.name | upper }} {{ monitor.name | lower }}", "MY API my api"),
         ("{{ details.missing | default('n/a') }}", "n/a"),
+        ("{{ incident | default('no incident') }} {{ details.empty | default('x', true) }}", "no incident x"),
     ],
 )
 def test_each_variable_and_filter_renders_from_the_notification(source, expected):
-    n = notification(details={"region": "eu-west"})
+    n = notification(details={"region": "eu-west", "empty": ""})
     assert rendered(source, n) == expected
 
 
@@ -247,3 +250,21 @@ def test_a_json_body_template_is_checked_against_a_sample_event():
             templates.validate_json_body_template(source, "config.bodyTemplate")
         assert caught.value.details[0].field == "config.bodyTemplate"
         assert words in caught.value.details[0].message
+
+
+def test_jinja_is_not_loaded_until_a_template_is_used():
+    # Cold starts of channels without a template stay as they were.
+    code = (
+        "import sys\n"
+        "from herald import templates\n"
+        "from herald.delivery import service\n"
+        "from herald.channels import service as channels\n"
+        "channels.list_kinds()\n"
+        "assert 'jinja2' not in sys.modules, 'loaded at import'\n"
+        "templates.validate_template(templates.ChannelTemplate(body='{{ event.type }}'), 'slack')\n"
+        "assert 'jinja2' in sys.modules\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(templates.__file__).parents[1])}
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, check=False, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
