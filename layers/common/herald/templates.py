@@ -150,10 +150,11 @@ def _truncate(value: Any, length: int = 255) -> str:
 def _environment(escape: Callable[[str], str] | None, json_values: bool = False) -> SandboxedEnvironment:
     from jinja2 import StrictUndefined, Undefined
     from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    class Sandbox(SandboxedEnvironment):
-        """Every call, attribute read and loop step checks the clock; no operator builds a huge value."""
+    class Sandbox(ImmutableSandboxedEnvironment):
+        """Every call, attribute read and loop step checks the clock; no operator builds a huge value; nothing
+        a template reads can be changed (`details.update(...)`, `fields.append(...)`)."""
 
         intercepted_binops = frozenset({"*", "**", "+"})
 

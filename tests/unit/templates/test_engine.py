@@ -113,6 +113,19 @@ def test_a_failing_or_runaway_render_is_a_template_error(source, words):
     assert caught.value.message.startswith("template.body")
 
 
+def test_a_render_past_its_deadline_stops(monkeypatch):
+    monkeypatch.setattr(templates, "RENDER_SECONDS", -1.0)  # every check finds the deadline passed
+    with pytest.raises(TemplateError, match="took longer than"):
+        rendered("{% for f in notification.fields %}{{ f.label }}{% endfor %}")
+
+
+def test_a_template_cannot_change_what_it_reads():
+    n = notification(details={"region": "eu"})
+    with pytest.raises(TemplateError):
+        rendered("{{ details.update({'region': 'changed'}) }}{{ notification.fields.append(1) }}", n)
+    assert n.details == {"region": "eu"}
+
+
 def test_a_template_error_never_quotes_a_value():
     secretish = "hunter2-value"
     with pytest.raises(TemplateError) as caught:
