@@ -165,3 +165,17 @@ def deliver(aws: LocalAws) -> Any:
         raise AssertionError("the delivery queue did not empty")
 
     return run
+
+
+@pytest.fixture
+def loopback_receiver(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A keep-alive receiver on 127.0.0.1, which the egress policy is told to allow for this test."""
+    from herald.transport import http
+    from tests.support.zoo import Behaviour, ZooReceiver
+
+    monkeypatch.setenv("HERALD_EGRESS_ALLOW", "127.0.0.1")
+    get_settings.cache_clear()
+    http.get_session.cache_clear()
+    with ZooReceiver(Behaviour.KEEPALIVE) as serving:
+        yield serving
+    http.get_session.cache_clear()

@@ -80,13 +80,13 @@ def build_embed(n: Notification) -> dict[str, Any]:
     """The embed, every part within its own limit and all of them within the 6000-character total."""
     title = render.truncate(render.headline(n), TITLE_LIMIT)
     footer = render.truncate(f"Herald · {n.event}", FOOTER_LIMIT)
-    description = render.description(n, DESCRIPTION_LIMIT, escape_markdown)
+    description = render.description(n, DESCRIPTION_LIMIT, render.verbatim(n, escape_markdown))
     room = EMBED_TOTAL_LIMIT - len(title) - len(footer) - len(description)
 
     fields: list[dict[str, Any]] = []
-    for name, value in render.facts(n)[:MAX_FIELDS]:
+    for name, value, escape in render.escaped_facts(n, escape_markdown)[:MAX_FIELDS]:
         name_text = render.truncate(name, FIELD_NAME_LIMIT)
-        value_text = render.fit_escaped(value or "—", FIELD_VALUE_LIMIT, escape_markdown)
+        value_text = render.fit_escaped(value or "—", FIELD_VALUE_LIMIT, escape)
         size = len(name_text) + len(value_text)
         if size > room:
             break  # the total is a hard 400; later facts are dropped rather than the message

@@ -64,6 +64,23 @@ def format_duration(seconds: int) -> str:
     return " ".join(part for part in parts if part)
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
+def verbatim(n: Notification, escape: Callable[[str], str]) -> Callable[[str], str]:
+    """`escape` for the notification's own texts (title, body, fields); none when a channel template already
+    wrote them in the kind's markup (`Notification.markup`), so nothing is escaped twice."""
+    return _as_is if n.markup else escape
+
+
+def escaped_facts(n: Notification, escape: Callable[[str], str]) -> list[tuple[str, str, Callable[[str], str]]]:
+    """`facts(n)`, each with the escape its texts need: the notification's own fields get `verbatim`'s,
+    what Herald adds (monitor, URL, downtime, severity) is always escaped."""
+    own = verbatim(n, escape)
+    return [(name, value, own if index < len(n.fields) else escape) for index, (name, value) in enumerate(facts(n))]
+
+
 def emoji(n: Notification) -> str:
     return RESOLVED_EMOJI if n.resolved else SEVERITY_EMOJI[n.severity]
 
@@ -196,7 +213,10 @@ def plain_body(n: Notification, *, with_link: bool = True) -> str:
 # -- HTML a service parses itself (Telegram, Pushover): escape & < >, cut without splitting a tag or entity --
 
 Span = tuple[str, str]
-"""`(tag, text)`: plain `text` shown inside `<tag>…</tag>`; "" is bare text, `link_tag(url)` a link."""
+"""`(tag, text)`: plain `text` shown inside `<tag>…</tag>`; "" is bare text, `link_tag(url)` a link, `RAW`
+HTML a channel template wrote (shown as it is, and never cut)."""
+
+RAW = "!raw"
 
 
 def escape_html(text: str) -> str:
@@ -210,6 +230,8 @@ def link_tag(url: str) -> str:
 
 
 def span_html(tag: str, text: str) -> str:
+    if tag == RAW:
+        return text
     if not tag:
         return escape_html(text)
     return f"<{tag}>{escape_html(text)}</{tag.split(' ', 1)[0]}>"
@@ -235,6 +257,8 @@ def fit_spans(spans: list[Span], limit: int, cost: Callable[[str, str], int]) ->
             kept.append((tag, text))
             room -= size
             continue
+        if tag == RAW:
+            break  # a cut could split a tag: the template's HTML is shown whole or not at all
         # The cost grows with the prefix: search for the longest prefix that still fits.
         low, high = 0, len(text)
         while low < high:

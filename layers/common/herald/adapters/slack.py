@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -46,28 +47,33 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def mrkdwn(text: str, limit: int) -> str:
+def mrkdwn(text: str, limit: int, escaping: Callable[[str], str] = escape) -> str:
     """Escaped text of at most `limit` characters; a cut never leaves half an `&amp;` behind."""
-    escaped = escape(text)
+    escaped = escaping(text)
     if len(escaped) <= limit:
         return escaped
     return _PARTIAL_ENTITY.sub("", escaped[: max(0, limit - 1)]) + render.ELLIPSIS
 
 
 def _fallback(n: Notification) -> str:
+    # The headline is plain text (a template's title too: Slack shows it in a plain_text header); the body's
+    # first line is escaped unless a template wrote it in mrkdwn.
     first_line = n.body.strip().splitlines()[0] if n.body.strip() else ""
-    text = f"{render.headline(n)} — {first_line}" if first_line else render.headline(n)
-    return mrkdwn(text, FALLBACK_LIMIT)
+    text = escape(render.headline(n))
+    if first_line:
+        text += f" — {render.verbatim(n, escape)(first_line)}"
+    return mrkdwn(text, FALLBACK_LIMIT, str)
 
 
 def _section_text(n: Notification, limit: int) -> str:
     # The recovery line is never cut: only the body gives way to the limit.
+    own = render.verbatim(n, escape)
     tail = render.recovery_line(n)
     if not tail:
-        return mrkdwn(n.body, limit)
+        return mrkdwn(n.body, limit, own)
     if not n.body:
         return tail
-    return f"{mrkdwn(n.body, limit - len(tail) - 1)}\n{tail}"
+    return f"{mrkdwn(n.body, limit - len(tail) - 1, own)}\n{tail}"
 
 
 def _blocks(n: Notification) -> list[dict[str, Any]]:
@@ -81,11 +87,14 @@ def _blocks(n: Notification) -> list[dict[str, Any]]:
 
     context = mrkdwn(f"Severity: {n.severity} · {n.event} · {iso(n.occurred_at)}", SECTION_TEXT_LIMIT)
     budget -= len(context)
-    facts = [(name, value) for name, value in render.facts(n) if name != "Severity"]
+    facts = [(name, value, esc) for name, value, esc in render.escaped_facts(n, escape) if name != "Severity"]
     if facts:
         # Share what is left of the message budget evenly, never above Slack's per-field limit.
         per_field = max(16, min(FIELD_TEXT_LIMIT, budget // len(facts)))
-        fields = [{"type": "mrkdwn", "text": mrkdwn(f"*{name}*\n{value or '—'}", per_field)} for name, value in facts]
+        fields = [
+            {"type": "mrkdwn", "text": mrkdwn(f"*{name}*\n{value or '—'}", per_field, esc)}
+            for name, value, esc in facts
+        ]
         blocks.extend(
             {"type": "section", "fields": fields[start : start + FIELDS_PER_SECTION]}
             for start in range(0, len(fields), FIELDS_PER_SECTION)

@@ -100,23 +100,33 @@ def _visible(tag: str, text: str) -> int:
     return _utf16(text)
 
 
+def _headline(n: Notification) -> list[render.Span]:
+    if not n.markup:
+        return [("b", render.truncate(render.plain_headline(n), HEADLINE_LIMIT))]
+    # A template's title is HTML already: shown as written, after the bold status word.
+    words = "RESOLVED:" if n.resolved else render.label(n)
+    return [("b", words), ("", " "), (render.RAW, n.title)]
+
+
 def message_spans(n: Notification) -> list[render.Span]:
     """The message as spans: headline and recovery fixed, body and facts cut to fit, the link kept whole."""
-    head: list[render.Span] = [
-        ("", f"{render.emoji(n)} "),
-        ("b", render.truncate(render.plain_headline(n), HEADLINE_LIMIT)),
-    ]
+    head: list[render.Span] = [("", f"{render.emoji(n)} "), *_headline(n)]
     if recovered := render.recovery_line(n):
         head += [("", "\n"), ("", recovered)]
     tail: list[render.Span] = []
     if url := render.link(n):
         tail = [("", "\n"), (render.link_tag(url), LINK_TEXT)]
 
+    own = render.RAW if n.markup else ""
     middle: list[render.Span] = []
     if n.body:
-        middle += [("", "\n"), ("", n.body)]
-    for name, value in render.facts(n):
-        if name not in ("Severity", "Downtime"):  # the headline and the recovery line say those
+        middle += [("", "\n"), (own, n.body)]
+    for index, (name, value) in enumerate(render.facts(n)):
+        if name in ("Severity", "Downtime"):  # the headline and the recovery line say those
+            continue
+        if n.markup and index < len(n.fields):
+            middle += [("", "\n"), (render.RAW, f"<b>{name}:</b> {value}")]
+        else:
             middle += [("", "\n"), ("b", f"{name}:"), ("", f" {value}")]
 
     room = TEXT_LIMIT - sum(_visible(*span) for span in head + tail)

@@ -70,6 +70,7 @@ class ChannelView(_Open):
     config: dict[str, Any] | None = Field(description="The config with every secret as ••••••••; null if unreadable")
     configSummary: str  # noqa: N815 - the wire name
     configError: str | None = Field(None, description="Why the stored config cannot be read, when it cannot")  # noqa: N815
+    template: dict[str, Any] | None = Field(None, description="The channel's message template; null for Herald's own")
     createdAt: str  # noqa: N815
     updatedAt: str  # noqa: N815
 
@@ -81,6 +82,7 @@ class KindView(_Open):
     aliases: list[str]
     configSchema: dict[str, Any]  # noqa: N815
     secretFields: list[str]  # noqa: N815
+    template: dict[str, Any] = Field(description="Whether the kind takes a template, its markup and variables")
 
 
 class RuleView(_Open):

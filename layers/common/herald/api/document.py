@@ -71,6 +71,7 @@ def channel_body(*, replace: bool) -> dict[str, Any]:
                     "type": old_name,
                     "enabled": envelope["enabled"],
                     "events": envelope["events"],
+                    "template": envelope["template"],
                     "config": {"$ref": _REF.format(model=adapter.config_model.__name__)},
                 },
             }

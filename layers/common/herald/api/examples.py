@@ -25,6 +25,7 @@ CHANNEL: dict[str, Any] = {
     "events": ["monitor.down", "monitor.recovery"],
     "config": {"webhookUrl": REDACTED},
     "configSummary": "hooks.slack.com",
+    "template": {"title": "{{ monitor.name | default('A monitor') }} is {{ event.status }}"},
     "createdAt": CREATED,
     "updatedAt": CREATED,
 }
@@ -44,6 +45,13 @@ KIND: dict[str, Any] = {
         },
     },
     "secretFields": ["botToken"],
+    "template": {
+        "supported": True,
+        "parts": ["title", "body", "fields"],
+        "markup": "Telegram HTML",
+        "variables": {"event": "type, severity, status, occurredAt, dedupKey: {{ event.type }} → monitor.down"},
+        "filters": ["datetime", "duration", "truncate", "upper", "lower", "default"],
+    },
 }
 
 RULE: dict[str, Any] = {

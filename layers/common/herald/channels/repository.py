@@ -27,6 +27,7 @@ class ChannelItem:
     created_at: str
     updated_at: str
     version: int
+    template: dict[str, Any] | None = None  # plain: a template holds no secret (it cannot read the config)
 
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -45,6 +46,8 @@ class ChannelItem:
         }
         if self.events is not None:
             item["events"] = list(self.events)
+        if self.template is not None:
+            item["template"] = self.template
         return item
 
     @classmethod
@@ -62,6 +65,7 @@ class ChannelItem:
             created_at=item["createdAt"],
             updated_at=item["updatedAt"],
             version=int(item.get("version", 1)),
+            template=item.get("template"),
         )
 
 

@@ -29,6 +29,7 @@ from herald.errors import (
 from herald.ids import new_id
 from herald.models.channel import Channel, ChannelWrite
 from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
+from herald.models.template import ChannelTemplate
 from herald.observability import NAMESPACE, logger
 from herald.providers import service as providers
 from herald.secrets import (
@@ -113,6 +114,16 @@ def _label(config: ChannelConfig, wire_name: str) -> str:
     return wire_name
 
 
+def _validate_template(template: ChannelTemplate | None, kind: str) -> dict[str, Any] | None:
+    """The template as stored. Raises ValidationFailed naming `template.<part>`, line and column."""
+    if template is None:
+        return None
+    from herald import templates  # Jinja2 loads only for a channel that has a template
+
+    templates.validate_template(template, kind)
+    return template.to_wire()
+
+
 def _seal(tenant_id: str, channel_id: str, config: ChannelConfig) -> bytes:
     return get_crypto().seal_json(config.reveal(), context_for(tenant_id, channel_id))
 
@@ -153,6 +164,7 @@ def _domain(item: ChannelItem, config: ChannelConfig) -> Channel:
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=item.version,
+        template=ChannelTemplate.model_validate(item.template) if item.template is not None else None,
     )
 
 
@@ -170,9 +182,14 @@ def _view(source: Channel | ChannelItem, config: dict[str, Any] | None) -> dict[
         "events": list(source.events) if source.events is not None else None,
         "config": config,
         "configSummary": source.summary,
+        "template": _template_view(source.template),
         "createdAt": source.created_at,
         "updatedAt": source.updated_at,
     }
+
+
+def _template_view(template: ChannelTemplate | dict[str, Any] | None) -> dict[str, Any] | None:
+    return template.to_wire() if isinstance(template, ChannelTemplate) else template
 
 
 def create_channel(tenant_id: str, body: Any) -> dict[str, Any]:
@@ -185,6 +202,7 @@ def create_channel(tenant_id: str, body: Any) -> dict[str, Any]:
     if write.config is None:
         raise ValidationFailed([FieldError("config", "config is required")])
     config = _validate_config(adapter, tenant_id, write.config)
+    template = _validate_template(write.template, adapter.kind)
     now = iso()
     channel_id = new_id("ch")
     item = ChannelItem(
@@ -199,6 +217,7 @@ def create_channel(tenant_id: str, body: Any) -> dict[str, Any]:
         created_at=now,
         updated_at=now,
         version=1,
+        template=template,
     )
     repository.put_new(item)
     return to_view(_domain(item, config))
@@ -332,6 +351,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
     name = pick(write.name, "name" in fields and write.name is not None, current.name, adapter.display_name)
     enabled = pick(write.enabled, "enabled" in fields and write.enabled is not None, current.enabled, True)
     events = pick(tuple(write.events) if write.events is not None else None, "events" in fields, current.events, None)
+    template = pick(_validate_template(write.template, current.kind), "template" in fields, current.template, None)
     item = ChannelItem(
         id=current.id,
         tenant_id=tenant_id,
@@ -345,6 +365,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
         created_at=current.created_at,
         updated_at=iso(),
         version=current.version + 1,
+        template=template,
     )
     if not repository.replace(item, current.version):
         raise InvalidRequest("The channel changed while it was being updated; read it and try again.", code="conflict")
@@ -358,6 +379,8 @@ def delete_channel(tenant_id: str, channel_id: str) -> None:
 
 
 def list_kinds() -> list[dict[str, Any]]:
+    from herald import templates
+
     return [
         {
             "kind": adapter.kind,
@@ -365,6 +388,7 @@ def list_kinds() -> list[dict[str, Any]]:
             "aliases": list(adapter.aliases),
             "configSchema": adapter.config_model.model_json_schema(by_alias=True),
             "secretFields": adapter.config_model.secret_fields(),
+            "template": templates.describe(adapter.kind),
         }
         for adapter in registry.ADAPTERS.values()
     ]

@@ -30,6 +30,7 @@ from herald.errors import (
     ValidationFailed,
 )
 from herald.ids import new_id
+from herald.models.channel import Channel
 from herald.models.config import ChannelConfig
 from herald.models.delivery import FINAL, REDRIVABLE, Attempt, Delivery, QueueMessage
 from herald.models.notification import Notification
@@ -167,7 +168,9 @@ def attempt(
         return record("failed", code="invalid_channel", error="This delivery has no channel.")
     try:
         if config is None:
-            config = channels.load_for_delivery(tenant_id, str(delivery.channel_id), prefetched).config
+            channel = channels.load_for_delivery(tenant_id, str(delivery.channel_id), prefetched)
+            config = channel.config
+            notification = _templated(notification, channel, record)
         adapter = registry.get(delivery.kind)
         receipt: Receipt = adapter.send(notification, config, _context(settings, delivery.id, number))
     except ChannelNotFound:
@@ -191,6 +194,27 @@ def attempt(
     return record("delivered", http_status=receipt.http_status, provider_message_id=receipt.provider_message_id)
 
 
+def _templated(notification: Notification, channel: Channel, record: _Recorder) -> Notification:
+    """The notification in the channel's template. A template that fails never costs the alert: it goes out in
+    Herald's own wording, and the attempt keeps the template's error (counted as `TemplateErrors`)."""
+    if channel.template is None:
+        return notification
+    from herald import templates  # Jinja2 loads only for a channel that has a template
+
+    try:
+        return templates.render_notification(
+            notification, channel.template, kind=channel.kind, channel_name=channel.name, tenant_id=channel.tenant_id
+        )
+    except templates.TemplateError as exc:
+        record.template_error = exc.message
+        _metric("TemplateErrors", channel.kind)
+        logger.warning(
+            "Template failed; sent in Herald's own wording",
+            extra={"deliveryId": record.delivery.id, "kind": channel.kind, "templateError": exc.message},
+        )
+        return notification
+
+
 def _final_outcome(delivery: Delivery) -> Outcome:
     """What a final record asks of its message: failed and unknown ones keep a copy in the DLQ."""
     return Outcome(
@@ -210,6 +234,7 @@ class _Recorder:
 
     def __init__(self, delivery: Delivery, lease: str, number: int, started: float) -> None:
         self.delivery, self.lease, self.number, self.started = delivery, lease, number, started
+        self.template_error: str | None = None
 
     def failure(
         self,
@@ -248,6 +273,7 @@ class _Recorder:
             http_status=http_status,
             error=error,
             latency_ms=latency_ms,
+            template_error=self.template_error,
         )
         not_before = time.time() + delay if status == "retrying" else None
         try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from herald.models.config import ChannelConfig
 from herald.models.fields import DisplayName
 from herald.models.notification import normalize_event_type
+from herald.models.template import ChannelTemplate
 
 
 def _events(value: Any) -> Any:
@@ -35,6 +36,9 @@ class ChannelWrite(BaseModel):
     enabled: StrictBool | None = None
     events: list[str] | None = None
     config: dict[str, Any] | None = None
+    template: ChannelTemplate | None = Field(
+        None, description='How this channel words messages (docs/API.md "Templates"); null for Herald\'s own'
+    )
 
     _normalise_events = field_validator("events", mode="before")(_events)
 
@@ -52,6 +56,7 @@ class Channel:
     created_at: str
     updated_at: str
     version: int = 1
+    template: ChannelTemplate | None = None
 
     def accepts(self, event: str) -> bool:
         return self.enabled and (self.events is None or event in self.events)

@@ -38,9 +38,10 @@ class Attempt:
     http_status: int | None = None
     error: str | None = None
     latency_ms: int | None = None
+    template_error: str | None = None  # the channel's template failed: this attempt sent Herald's own wording
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire: dict[str, Any] = {
             "attempt": self.attempt,
             "time": self.time,
             "status": self.status,
@@ -48,6 +49,9 @@ class Attempt:
             "error": self.error,
             "latencyMs": self.latency_ms,
         }
+        if self.template_error is not None:
+            wire["templateError"] = self.template_error
+        return wire
 
 
 @dataclass(frozen=True)

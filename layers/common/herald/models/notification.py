@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from pydantic.alias_generators import to_camel
 
 from herald.timeutil import utcnow
@@ -85,6 +85,8 @@ class Notification(_CamelModel):
     incident: dict[str, Any] | None = None
     maintenance: dict[str, Any] | None = None
     component: dict[str, Any] | None = None
+    # Set only by herald.templates: never read from a request or stored.
+    _markup: bool = PrivateAttr(False)
 
     @field_validator("event", mode="before")
     @classmethod
@@ -94,6 +96,18 @@ class Notification(_CamelModel):
     @property
     def resolved(self) -> bool:
         return self.status == "resolved"
+
+    @property
+    def markup(self) -> bool:
+        """True when title, body and field texts are already in the kind's markup (a channel template wrote
+        them and escaped its variables): adapters show them as they are, never escaping them again."""
+        return self._markup
+
+    def as_markup(self, **update: Any) -> Notification:
+        """A copy with `update` applied whose texts are the kind's markup (see `markup`)."""
+        copy = self.model_copy(update=update)
+        copy._markup = True
+        return copy
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
