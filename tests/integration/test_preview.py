@@ -255,3 +255,22 @@ def test_given_another_tenants_channel_when_previewed_then_404(tenant):
     reply = tenant.api.post(f"/v1/channels/{tenant.ids['slack']}/preview", key=globex, body={})
 
     assert (reply.status, reply.json["code"]) == (404, "channel_not_found")
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "requests"),
+    [
+        # A resolve of an emergency cancels its repeats by tag first (the tag is the dedup key here).
+        ("pushover", {"userKey": "u" * 30, "priority": 2}, ["/1/receipts/cancel_by_tag/", "/1/messages.json"]),
+        ("voice", AWS_VOICE[1], []),  # no call is placed for a recovery
+    ],
+)
+def test_given_a_recovery_when_previewed_then_the_requests_are_those_a_send_makes_in_order(
+    api, key, kind, config, requests
+):
+    reply = api.post("/v1/preview", key=key, body={"kind": kind, "config": config, "event": "monitor.recovery"})
+
+    assert reply.status == 200, reply.text
+    paths = [urlsplit(request["url"]).path for request in reply.json["requests"]]
+    assert len(paths) == len(requests)
+    assert all(path.startswith(prefix) for path, prefix in zip(paths, requests, strict=True)), paths
