@@ -32,6 +32,7 @@ GUIDE = ROOT / "docs" / "USER_GUIDE.md"
 _BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.M | re.S)
 _KIND = re.compile(r"^### `(\w+)`", re.M)
 _EXPORT = re.compile(r"^export (\w+)=", re.M)
+_PREVIEW = "\n## Preview"
 
 # The path each URL kind's variable adds to its receiver's address.
 URLS = {
@@ -84,8 +85,9 @@ class Example:
     script: str
 
 
-def read_guide() -> tuple[str, list[Example]]:
-    """The variables block and each kind's block, in the guide's order; fails on any other `sh` block."""
+def read_guide() -> tuple[str, list[Example], str]:
+    """The variables block, each kind's block in the guide's order, and the preview's block; fails on any
+    other `sh` block."""
     text = GUIDE.read_text(encoding="utf-8")
     blocks = [(match.start(), match.group(1)) for match in _BLOCK.finditer(text)]
     headings = [(match.start(), match.group(1)) for match in _KIND.finditer(text)]
@@ -94,11 +96,12 @@ def read_guide() -> tuple[str, list[Example]]:
         following = [script for at, script in blocks if at > start]
         examples.append(Example(kind, following[0]))
     variables = blocks[0][1]
-    assert len(blocks) == len(examples) + 1, "every sh block of the guide is a kind's example or the variables"
-    return variables, examples
+    preview = next(script for at, script in blocks if at > text.index(_PREVIEW))
+    assert len(blocks) == len(examples) + 2, "every sh block is a kind's example, the variables or the preview"
+    return variables, examples, preview
 
 
-VARIABLES, EXAMPLES = read_guide()
+VARIABLES, EXAMPLES, PREVIEW = read_guide()
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +194,29 @@ def delivered_to(kind: str, stack: Stack, receiver: Receiver | None) -> int:
         return len(receiver.requests)
     records: dict[str, Any] = requests.get(f"{stack.aws_endpoint}/moto-api/data.json", timeout=30).json()
     return len(records["ses"]["Message"]) if kind == "email" else len(records["sns"]["SMS"])
+
+
+def test_the_preview_example_shows_the_requests_and_sends_nothing(
+    guide_stack: Stack, receivers: dict[str, Receiver], shell_env: dict[str, str], tmp_path: Path
+) -> None:
+    statuses = tmp_path / "statuses"
+    before = {name: len(receiver.requests) for name, receiver in receivers.items()}
+
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", PREVIEW],
+        env={**shell_env, "GUIDE_STATUSES": str(statuses)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert statuses.read_text().split() == ["201", "200", "200"], output
+    assert '"method": "POST"' in output and '"event": "monitor.recovery"' in output, output
+    # The stand-in bot token, masked, at the host Telegram's requests go to (here its receiver).
+    assert f'"{receivers["telegram"].url}/bot••••••••/sendMessage"' in output, output
+    assert "whsec_" not in output
+    # Every provider's receiver (the webhook's among them) got nothing from either preview.
+    assert {name: len(receiver.requests) for name, receiver in receivers.items()} == before

@@ -11,9 +11,7 @@ which proves the canaries were really sent and that the search finds what it loo
 
 from __future__ import annotations
 
-import base64
 import json
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,130 +21,21 @@ from herald.auth import service as auth
 from herald.settings import get_settings
 from herald.transport import http
 from tests.support.api import ApiClient
+from tests.support.canaries import (
+    AWS_LABELS,
+    MARK,
+    TWILIO_SETTINGS,
+    canary,
+    channel_configs,
+    found_in,
+    ok_answer,
+    secret_values,
+)
 from tests.support.samples import FIXED_HOST_KINDS
 from tests.support.tables import reseal_channel_config, scan_all
-from tests.support.zoo import Arrival, Behaviour, ZooReceiver
+from tests.support.zoo import Behaviour, ZooReceiver
 
-MARK = "CANARY"
-TOKEN = secrets.token_hex(6)
-ACCOUNT_SID = "AC" + "0" * 32
 DEADLINE = 0.5  # seconds per attempt: the trickling receiver (1 s) outlasts it
-# A success as every provider here words it: Telegram's ok/result, Twilio's sid, Vonage's messages, ...
-OK_BODY = {
-    "ok": True,
-    "result": {"message_id": 1},
-    "id": "n-1",
-    "sid": "SM1",
-    "status": 1,
-    "request": "r-1",
-    "messages": [{"status": "0", "message-id": "m-1"}],
-    "event_id": "$e-1",
-    "publishId": "p-1",
-    "iden": "i-1",
-    "dedup_key": "d-1",
-    "requestId": "q-1",
-}
-AWS_LABELS = ("email", "sms-aws")  # sent through SES and SNS (moto), not the receiver
-ACCEPTED = {"pagerduty": 202, "opsgenie": 202, "twilio": 201}  # first path segment → success status
-
-
-def canary(label: str) -> str:
-    """A secret nobody else would write: finding it (or its base64) anywhere but the receiver is a leak."""
-    return f"{MARK}{label}{TOKEN}"
-
-
-def forms(secret: str) -> set[str]:
-    """The secret as it may travel: itself, and inside base64 (Basic auth) at each of the 3 alignments."""
-    found = {secret}
-    for shift in range(3):
-        encoded = base64.b64encode(b"\0" * shift + secret.encode()).decode()
-        found.add(encoded[4 if shift else 0 : -4])
-    return found
-
-
-def found_in(text: str, canaries: list[str]) -> list[str]:
-    return [c for c in canaries if any(form in text for form in forms(c))] + ([MARK] if MARK in text else [])
-
-
-def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    """label → (kind, config): every kind, every secret field a canary; URL kinds pointed at `base`."""
-    twilio = {"accountSid": ACCOUNT_SID, "fromNumber": "+14155550000", "phoneNumber": "+14155551234"}
-    return {
-        "email": ("email", {"addresses": ["oncall@example.com"]}),
-        "slack": ("slack", {"webhookUrl": f"{base}/slack/services/T000/B000/{canary('slackwebhookUrl')}"}),
-        "discord": ("discord", {"webhookUrl": f"{base}/discord/api/webhooks/123/{canary('discordwebhookUrl')}"}),
-        "teams": (
-            "teams",
-            {"webhookUrl": f"{base}/teams/workflows/a/triggers/manual/paths/invoke?sig={canary('teamswebhookUrl')}"},
-        ),
-        "googlechat": (
-            "googlechat",
-            {"webhookUrl": f"{base}/googlechat/v1/spaces/A/messages?key=k&token={canary('googlechatwebhookUrl')}"},
-        ),
-        "telegram": ("telegram", {"botToken": f"123456:{canary('telegrambotToken')}", "chatId": "-100123"}),
-        "pagerduty": ("pagerduty", {"integrationKey": canary("pagerdutyintegrationKey")}),
-        "opsgenie": ("opsgenie", {"apiKey": canary("opsgenieapiKey")}),
-        "webhook": (
-            "webhook",
-            {
-                "url": f"{base}/webhook/{canary('webhookurl')}",
-                "headers": {"X-Token": canary("webhookheaders")},
-                "secret": canary("webhooksecret"),
-            },
-        ),
-        "sms-aws": ("sms", {"phoneNumber": "+14155551234"}),
-        "sms-twilio": ("sms", {**twilio, "provider": "twilio", "authToken": canary("smsauthToken")}),
-        "sms-vonage": (
-            "sms",
-            {
-                "phoneNumber": "+14155551234",
-                "provider": "vonage",
-                "apiKey": "k1",
-                "apiSecret": canary("smsapiSecret"),
-                "from": "Herald",
-            },
-        ),
-        "sms-settings": ("sms", {"phoneNumber": "+14155551234", "provider": "twilio"}),  # the stored settings'
-        "voice": ("voice", {**twilio, "provider": "twilio", "authToken": canary("voiceauthToken")}),
-        "whatsapp": ("whatsapp", {**twilio, "provider": "twilio", "authToken": canary("whatsappauthToken")}),
-        "pushover": ("pushover", {"userKey": canary("pushoveruserKey"), "appToken": canary("pushoverappToken")}),
-        "pushbullet": ("pushbullet", {"accessToken": canary("pushbulletaccessToken")}),
-        "onesignal": (
-            "onesignal",
-            {"appId": "202d4f61-1ca9-42df-9d36-bb17d8123abc", "apiKey": canary("onesignalapiKey"), "segments": ["A"]},
-        ),
-        "pusherbeams": (
-            "pusherbeams",
-            {"instanceId": "beams1", "secretKey": canary("pusherbeamssecretKey"), "interests": ["oncall"]},
-        ),
-        "ntfy-token": ("ntfy", {"topic": "t", "serverUrl": f"{base}/ntfy", "accessToken": canary("ntfyaccessToken")}),
-        "ntfy-basic": (
-            "ntfy",
-            {"topic": "t", "serverUrl": f"{base}/ntfy", "username": "herald", "password": canary("ntfypassword")},
-        ),
-        "gotify": ("gotify", {"serverUrl": f"{base}/gotify", "appToken": canary("gotifyappToken")}),
-        "matrix": (
-            "matrix",
-            {"homeserverUrl": f"{base}/matrix", "roomId": "!r:example.org", "accessToken": canary("matrixaccessToken")},
-        ),
-    }
-
-
-TWILIO_SETTINGS = {"accountSid": ACCOUNT_SID, "authToken": canary("settingsauthToken"), "fromNumber": "+14155550000"}
-
-
-def secret_values(config: Any) -> list[str]:
-    """The canaries in a config (webhook headers are a map of secrets)."""
-    if isinstance(config, dict):
-        return [found for value in config.values() for found in secret_values(value)]
-    if isinstance(config, list):
-        return [found for value in config for found in secret_values(value)]
-    return [config[config.index(MARK) :].split("&")[0]] if isinstance(config, str) and MARK in config else []
-
-
-def ok_answer(arrival: Arrival) -> tuple[int, bytes]:
-    service = arrival.path.split("/")[1]
-    return ACCEPTED.get(service, 200), b"ok" if service == "slack" else json.dumps(OK_BODY).encode()
 
 
 @pytest.fixture

@@ -53,6 +53,8 @@ ROUTES: dict[str, Route] = {
     "PUT /v1/channels/<channel_id>": Route(Role.editor, body={"config": EMAIL}),
     "DELETE /v1/channels/<channel_id>": Route(Role.editor, 204),
     "POST /v1/channels/<channel_id>/test": Route(Role.editor),
+    "POST /v1/channels/<channel_id>/preview": Route(Role.editor, body={}),
+    "POST /v1/preview": Route(Role.editor, body={"kind": "email", "config": EMAIL}),
     "POST /v1/test-email": Route(Role.editor, body={"email": "oncall@example.com"}),
     "POST /v1/notifications": Route(Role.editor, 202, NOTIFICATION),
     "POST /v1/events": Route(Role.editor, 202, {"type": "monitor.down", "channelIds": ["<channel_id>"]}),

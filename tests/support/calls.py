@@ -20,15 +20,24 @@ def herald_clients() -> list[Any]:
     return [db.table().meta.client, aws.client("sqs"), crypto.get_crypto().kms]
 
 
+def messaging_clients() -> list[Any]:
+    """The cached clients of the AWS APIs that deliver (SES, SNS, End User Messaging SMS and Voice)."""
+    from herald import aws
+    from herald.adapters import aws_messaging
+
+    return [aws.client(name) for name, _label in (aws_messaging.SES, aws_messaging.SNS, aws_messaging.SMS_VOICE)]
+
+
 class AwsCalls:
     """Context manager: every call made through `clients` while inside, as `calls["dynamodb.UpdateItem"]`,
-    and the DynamoDB items each index (None: the table) read: a Query's or Scan's ScannedCount, a
-    BatchGetItem's or GetItem's items."""
+    the parameters each was asked with, and the DynamoDB items each index (None: the table) read: a
+    Query's or Scan's ScannedCount, a BatchGetItem's or GetItem's items."""
 
     def __init__(self, clients: list[Any]) -> None:
         self.clients = clients
         self.calls: Counter[str] = Counter()
         self.items_read: Counter[str | None] = Counter()
+        self.params: list[tuple[str, dict[str, Any]]] = []  # ("sesv2.SendEmail", its parameters), in order
         self._id = f"herald-calls-{next(_ids)}"
         self._lock = threading.Lock()  # the sender's threads call at the same moment
 
@@ -47,8 +56,10 @@ class AwsCalls:
             events.unregister("before-call", unique_id=f"{self._id}-before")
             events.unregister("after-call", unique_id=f"{self._id}-after")
 
-    def _params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    def _params(self, params: dict[str, Any], context: dict[str, Any], model: Any, **_: Any) -> None:
         context["herald_index"] = params.get("IndexName")
+        with self._lock:
+            self.params.append((f"{model.service_model.service_name}.{model.name}", dict(params)))
 
     def _before(self, model: Any, **_: Any) -> None:
         with self._lock:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from herald.models.config import ChannelConfig
 from herald.models.notification import Notification
-from herald.transport.wire import HttpSender, Receipt
+from herald.transport.wire import HttpSender, OutboundRequest, Receipt
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,24 @@ class RenderContext:
 
 
 @dataclass(frozen=True)
+class AwsCall:
+    """One AWS API call as an adapter makes it: the API (client name, display name), operation, parameters."""
+
+    api: tuple[str, str]
+    operation: str  # the boto3 method, e.g. "send_email"
+    params: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def action(self) -> str:
+        """The API action as AWS names it: `send_email` → `SendEmail`."""
+        return "".join(part.title() for part in self.operation.split("_"))
+
+
+Wire = OutboundRequest | AwsCall
+"""One thing a send puts on the wire: an HTTP request or an AWS API call."""
+
+
+@dataclass(frozen=True)
 class DeliveryContext(RenderContext):
     http: HttpSender | None = None
     aws: Callable[[str], Any] | None = None  # herald.aws.client, for SES / SNS / SMS-voice kinds
@@ -49,6 +67,13 @@ class Adapter(ABC, Generic[C]):  # noqa: UP046 - C is shared with HttpAdapter
     display_name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     config_model: ClassVar[type[ChannelConfig]]
+
+    @abstractmethod
+    def plan(self, notification: Notification, config: C, ctx: RenderContext) -> list[Wire]:
+        """What `send` puts on the wire, in order, from the same pure builders; sends nothing (a preview).
+
+        Raises PermanentDeliveryError when the config lacks what the kind needs (as `send` would).
+        """
 
     @abstractmethod
     def send(self, notification: Notification, config: C, ctx: DeliveryContext) -> Receipt:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field, TypeAdapter, field_validator
 
 from herald.adapters import aws_messaging, render
-from herald.adapters.base import Adapter, DeliveryContext, RenderContext
+from herald.adapters.base import Adapter, AwsCall, DeliveryContext, RenderContext, Wire
 from herald.models.config import ChannelConfig
 from herald.models.fields import EmailAddress
 from herald.models.notification import Notification
@@ -125,6 +125,9 @@ class EmailAdapter(Adapter[EmailConfig]):
 
     def build_email(self, notification: Notification, config: EmailConfig, ctx: RenderContext) -> dict[str, Any]:
         return build_email(notification, config, ctx)
+
+    def plan(self, notification: Notification, config: EmailConfig, ctx: RenderContext) -> list[Wire]:
+        return [AwsCall(aws_messaging.SES, "send_email", build_email(notification, config, ctx))]
 
     def send(self, notification: Notification, config: EmailConfig, ctx: DeliveryContext) -> Receipt:
         """One SendEmail call; SES's MessageId is the provider message id.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
-from herald.adapters.base import Adapter, C, DeliveryContext, RenderContext
+from herald.adapters.base import Adapter, C, DeliveryContext, RenderContext, Wire
 from herald.models.notification import Notification
 from herald.transport import classify
 from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
@@ -16,6 +16,9 @@ class HttpAdapter(Adapter[C]):
     @abstractmethod
     def build_request(self, notification: Notification, config: C, ctx: RenderContext) -> OutboundRequest:
         """The exact request the service receives. Pure: no I/O, no clock, no randomness beyond ctx."""
+
+    def plan(self, notification: Notification, config: C, ctx: RenderContext) -> list[Wire]:
+        return [self.build_request(notification, config, ctx)]
 
     def interpret(self, response: HttpResponse) -> Receipt:
         """Receipt for a success; raises RetryableDeliveryError / PermanentDeliveryError otherwise."""

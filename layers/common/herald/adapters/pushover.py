@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from pydantic import AfterValidator, Field
 
 from herald.adapters import render
-from herald.adapters.base import DeliveryContext, RenderContext
+from herald.adapters.base import DeliveryContext, RenderContext, Wire
 from herald.adapters.httpbase import HttpAdapter
 from herald.errors import PermanentDeliveryError
 from herald.models.config import ChannelConfig
@@ -205,6 +205,11 @@ class PushoverAdapter(HttpAdapter[PushoverConfig]):
         return _form_request(
             ctx.endpoint(self.kind, PUBLIC_API) + path, [("token", config.app_token.get_secret_value())]
         )
+
+    def plan(self, notification: Notification, config: PushoverConfig, ctx: RenderContext) -> list[Wire]:
+        """The cancel of an emergency's repeats (when resolving one), then the message: as `send` does."""
+        cancel = self.build_cancel_request(notification, config, ctx)
+        return [*([cancel] if cancel else []), self.build_request(notification, config, ctx)]
 
     def interpret(self, response: HttpResponse) -> Receipt:
         """Success is 200 with `status: 1` (Pushover's `request` id is recorded).

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from herald.adapters import aws_messaging, render, twilio, vonage
-from herald.adapters.base import Adapter, DeliveryContext, RenderContext
+from herald.adapters.base import Adapter, AwsCall, DeliveryContext, RenderContext, Wire
 from herald.adapters.providers import ProviderChannelConfig, TwilioCredentials, VonageCredentials
 from herald.models.notification import Notification
 from herald.transport.wire import HttpResponse, OutboundRequest, Receipt
@@ -112,6 +112,11 @@ class SmsAdapter(Adapter[SmsConfig]):
             account = vonage.VonageAccount.of(config)
             return vonage.sms_request(ctx, account, config.phone_number, text, unicode=not is_gsm7(text))
         raise ValueError("provider 'aws' sends through SNS: use build_publish")
+
+    def plan(self, notification: Notification, config: SmsConfig, ctx: RenderContext) -> list[Wire]:
+        if config.provider_name == "aws":
+            return [AwsCall(aws_messaging.SNS, "publish", self.build_publish(notification, config))]
+        return [self.build_request(notification, config, ctx)]
 
     def interpret(self, response: HttpResponse, config: SmsConfig) -> Receipt:
         """Receipt of a Twilio or Vonage answer; raises the classified DeliveryError otherwise."""

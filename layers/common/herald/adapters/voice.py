@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from pydantic import Field, model_validator
 
 from herald.adapters import aws_messaging, render, twilio
-from herald.adapters.base import Adapter, DeliveryContext, RenderContext
+from herald.adapters.base import Adapter, AwsCall, DeliveryContext, RenderContext, Wire
 from herald.adapters.providers import ProviderChannelConfig, TwilioCredentials, is_e164
 from herald.errors import PermanentDeliveryError
 from herald.models.notification import Notification
@@ -125,6 +125,15 @@ class VoiceAdapter(Adapter[VoiceConfig]):
         if config.provider_name != "twilio":
             raise ValueError("provider 'aws' calls through End User Messaging: use build_voice_message")
         return twilio.call_request(ctx, twilio.TwilioAccount.of(config), config.phone_number, twiml(notification))
+
+    def plan(self, notification: Notification, config: VoiceConfig, ctx: RenderContext) -> list[Wire]:
+        """Nothing for a resolved notification (no call is placed); else the call, as `send` makes it."""
+        if notification.resolved:
+            return []
+        if config.provider_name == "aws":
+            params = self.build_voice_message(notification, config)
+            return [AwsCall(aws_messaging.SMS_VOICE, "send_voice_message", params)]
+        return [self.build_request(notification, config, ctx)]
 
     def interpret(self, response: HttpResponse) -> Receipt:
         return twilio.interpret(response)

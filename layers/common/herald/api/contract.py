@@ -160,6 +160,32 @@ class SendResult(_Open):
     model_config = _example(examples.TESTED, examples.EMAILED, examples.SENT, examples.REFUSED)
 
 
+class PreviewedRequest(_Open):
+    """One HTTP request a send would make (`type: http`), or one AWS API call (`type: aws`)."""
+
+    type: Literal["http", "aws"]
+    method: str | None = Field(None, description="http: the method")
+    url: str | None = Field(None, description="http: the URL, any secret in its path or query as ••••••••")
+    headers: dict[str, str] | None = Field(None, description="http: the headers, secrets and signatures masked")
+    body: Any = Field(None, description="http: the body, parsed when it is JSON, else text; null when none")
+    service: str | None = Field(None, description="aws: the AWS service, e.g. Amazon SES")
+    client: str | None = Field(None, description="aws: its boto3 client name, e.g. sesv2")
+    action: str | None = Field(None, description="aws: the API action, e.g. SendEmail")
+    parameters: dict[str, Any] | None = Field(None, description="aws: the action's parameters")
+
+
+class PreviewView(_Open):
+    """What a channel would send: nothing is sent."""
+
+    model_config = _example(examples.PREVIEWED, examples.PREVIEWED_AWS)
+    kind: str
+    channelId: str | None = Field(None, description="The channel previewed (POST /v1/channels/{id}/preview)")  # noqa: N815
+    notification: dict[str, Any] = Field(description="The notification rendered: the one given, or a sample")
+    requests: list[PreviewedRequest] = Field(
+        description="In the order a send makes them; empty when the kind sends nothing for it (a voice resolve)"
+    )
+
+
 class Accepted(_Open):
     """Queued: the ids to follow in /v1/deliveries."""
 

@@ -215,3 +215,66 @@ WHOLE_CHANNEL: dict[str, Any] = {
     "events": None,
     "config": {"webhookUrl": "https://hooks.slack.com/services/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"},
 }
+
+_SAMPLE_DOWN: dict[str, Any] = {
+    "event": "monitor.down",
+    "title": "Checkout API is down",
+    "body": "Connection timeout after 10000 ms",
+    "severity": "critical",
+    "status": "firing",
+    "fields": [{"label": "Region", "value": "eu-west"}, {"label": "Status code", "value": "timeout"}],
+    "sourceUrl": "https://status.example.com/m/42",
+    "monitor": {"id": "mon_42", "name": "Checkout API", "url": "https://api.example.com/health", "type": "HTTPS"},
+    "dedupKey": "mon_42",
+    "occurredAt": "2026-04-17T10:00:00Z",
+    "details": {},
+}
+PREVIEWED: dict[str, Any] = {
+    "channelId": CHANNEL_ID,
+    "kind": "telegram",
+    "notification": _SAMPLE_DOWN,
+    "requests": [
+        {
+            "type": "http",
+            "method": "POST",
+            "url": f"https://api.telegram.org/bot{REDACTED}/sendMessage",
+            "headers": {"Content-Type": "application/json"},
+            "body": {
+                "chat_id": -1001234567890,
+                "text": "🔴 <b>[CRITICAL] Checkout API is down</b>\nConnection timeout after 10000 ms\n"
+                "<b>Region:</b> eu-west\n<b>Status code:</b> timeout\n<b>Monitor:</b> Checkout API\n"
+                '<b>URL:</b> https://api.example.com/health\n<a href="https://status.example.com/m/42">'
+                "Open in monitoring</a>",
+                "parse_mode": "HTML",
+                "link_preview_options": {"is_disabled": True},
+                "disable_notification": False,
+            },
+        }
+    ],
+}
+PREVIEWED_AWS: dict[str, Any] = {
+    "kind": "sms",
+    "notification": {
+        **_SAMPLE_DOWN,
+        "event": "monitor.recovery",
+        "title": "Checkout API is up",
+        "body": "Answering 200 again",
+        "status": "resolved",
+        "fields": [],
+        "downtimeSeconds": 3720,
+    },
+    "requests": [
+        {
+            "type": "aws",
+            "service": "Amazon SNS",
+            "client": "sns",
+            "action": "Publish",
+            "parameters": {
+                "PhoneNumber": "+14155551234",
+                "Message": "RESOLVED: Checkout API is up\nDown for 1h 2m.\nAnswering 200 again\n"
+                "https://status.example.com/m/42",
+                "MessageAttributes": {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+            },
+        }
+    ],
+}

@@ -48,7 +48,8 @@ def _policy() -> EgressPolicy:
     return policy_from_settings(get_settings())
 
 
-def _adapter(name: Any) -> Adapter:
+def adapter_for(name: Any) -> Adapter:
+    """The adapter of a kind or alias. Raises InvalidRequest (400 unknown_kind) naming the known kinds."""
     adapter = registry.find(name) if isinstance(name, str) else None
     if adapter is None:
         known = ", ".join(sorted(registry.ADAPTERS))
@@ -198,7 +199,7 @@ def create_channel(tenant_id: str, body: Any) -> dict[str, Any]:
     kind_name = write.kind if write.kind is not None else write.type
     if kind_name is None:
         raise ValidationFailed([FieldError("kind", "kind is required")])
-    adapter = _adapter(kind_name)
+    adapter = adapter_for(kind_name)
     if write.config is None:
         raise ValidationFailed([FieldError("config", "config is required")])
     config = _validate_config(adapter, tenant_id, write.config)
@@ -294,7 +295,7 @@ def list_channels(
     tenant_id: str, *, kind: str | None, enabled: bool | None, limit: int, token: str | None
 ) -> dict[str, Any]:
     """A page of channels, newest first. `kind` may be an alias; it is normalised first."""
-    normalised = _adapter(kind).kind if kind is not None else None
+    normalised = adapter_for(kind).kind if kind is not None else None
     items, next_token = repository.list_page(tenant_id, limit, token, normalised, enabled)
     # One unreadable config must not break the list: it shows its configError, the rest as usual.
     return {"data": [_view_of(item) for item in items], "nextToken": next_token}
@@ -318,7 +319,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
     current = stored_item
     adapter = registry.get(current.kind)
     requested_kind = write.kind if write.kind is not None else write.type
-    if requested_kind is not None and _adapter(requested_kind).kind != current.kind:
+    if requested_kind is not None and adapter_for(requested_kind).kind != current.kind:
         raise ValidationFailed([FieldError("kind", "A channel's kind cannot change; create a new channel")])
     if replace and write.config is None:
         raise ValidationFailed([FieldError("config", "config is required")])

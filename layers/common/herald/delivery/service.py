@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from herald import aws
 from herald.adapters import registry
-from herald.adapters.base import DeliveryContext
+from herald.adapters.base import DeliveryContext, RenderContext
 from herald.channels import service as channels
 from herald.delivery import queue, repository, retry
 from herald.delivery.repository import AttemptAbandoned, ClaimRefused
@@ -100,17 +100,21 @@ def store_and_enqueue(deliveries: list[Delivery], delay_seconds: int = 0) -> int
         raise
 
 
-def _context(settings: Settings, delivery_id: str, attempt: int) -> DeliveryContext:
-    return DeliveryContext(
+def render_context(settings: Settings, delivery_id: str, attempt: int) -> RenderContext:
+    """What an adapter renders with; a preview gets the very same endpoints and sender as a send."""
+    return RenderContext(
         delivery_id=delivery_id,
         attempt=attempt,
         now=utcnow(),
         endpoints=settings.endpoints,
         sender_email=settings.sender_email,
         ses_configuration_set=settings.ses_configuration_set,
-        http=http.get_session(),
-        aws=aws.client,
     )
+
+
+def _context(settings: Settings, delivery_id: str, attempt: int) -> DeliveryContext:
+    rendering = render_context(settings, delivery_id, attempt)
+    return DeliveryContext(**vars(rendering), http=http.get_session(), aws=aws.client)
 
 
 def _metric(name: str, kind: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
