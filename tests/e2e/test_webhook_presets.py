@@ -199,3 +199,36 @@ def test_given_an_alertmanager_channel_when_a_monitor_goes_down_and_recovers_the
             "2026-05-15T08:30:00Z",
             "2026-05-15T08:42:34Z",
         )
+
+
+class ChatHook(BaseModel):
+    """A chat room's incoming webhook, as strict as such services are: a text, a name, nothing else."""
+
+    model_config = {"extra": "forbid"}
+    text: str
+    username: str
+
+
+CHAT_BODY = """{
+  "text": {{ (event.severity | upper) ~ " " ~ notification.title ~ " (" ~ (details.statusCode | default("-")) ~ ")" }},
+  "username": {{ "herald/" ~ channel.name }}
+}"""
+
+
+def test_given_a_custom_body_channel_when_tested_and_sent_then_a_strict_receiver_reads_the_users_own_body(
+    herald: Herald,
+) -> None:
+    running = ConsumerReceiver(ChatHook)
+    try:
+        channel = herald.webhook(running.url, payloadFormat="custom", bodyTemplate=CHAT_BODY)
+
+        tested = herald.call("POST", f"/v1/channels/{channel}/test")
+        queued(herald, channel, DOWN, "Checkout API is down")
+
+        assert tested.status_code == 200, tested.text
+        test, down = running.read
+        assert test["text"] == f"INFO {TEST_TITLE} (-)"
+        assert down == {"text": "CRITICAL Checkout API is down (503)", "username": test["username"]}
+        assert test["username"].startswith("herald/")
+    finally:
+        running.close()

@@ -131,3 +131,83 @@ def test_the_test_message_uses_the_template(api, key, loopback_receiver):
     assert reply.status == 200, reply.text
     [arrival] = loopback_receiver.wait_for(1)
     assert arrival.json()["notification"]["title"] == "Test for ops (acme)"
+
+
+# -- the custom webhook body (payloadFormat custom) ------------------------------------------------------------
+
+CUSTOM = '{"text": {{ notification.title }}, "class": {{ details.statusCode // 100 }}, "channel": {{ channel.name }}}'
+
+
+def custom_webhook(api, key, receiver, body_template):
+    config = {"url": receiver.url(), "payloadFormat": "custom", "bodyTemplate": body_template}
+    return api.post("/v1/channels", key=key, body={"kind": "webhook", "name": "ops", "config": config})
+
+
+@pytest.mark.parametrize(
+    ("body_template", "words"),
+    [
+        ('{"text": {{ notification.title }}', "does not render as JSON"),
+        ("{{ ''.__class__ }}", "'__class__' is not allowed"),
+        ('{"a": {{ cycler.__init__.__globals__ }}}', "is not allowed"),
+        ('{"a": {{ config.url }}}', "unknown variable 'config'"),
+        ("x" * 16385, "16384"),
+    ],
+)
+def test_a_bad_custom_body_is_a_422_naming_config_body_template(api, key, loopback_receiver, body_template, words):
+    [(field, message)] = details_of(custom_webhook(api, key, loopback_receiver, body_template))
+    assert field == "config.bodyTemplate"
+    assert words in message
+
+
+def test_a_custom_body_is_sent_as_rendered_and_a_failing_one_sends_heralds_body(
+    api, key, loopback_receiver, deliver, capsys
+):
+    created = custom_webhook(api, key, loopback_receiver, CUSTOM)
+    assert created.status == 201, created.text
+    channel_id = created.json["id"]
+    assert created.json["config"]["bodyTemplate"] == CUSTOM
+    notification = {"title": "Checkout down", "details": {"statusCode": 503}}
+    assert api.post("/v1/notifications", key=key, body={"channelIds": [channel_id], "notification": notification})
+    deliver()
+    [arrival] = loopback_receiver.wait_for(1)
+    assert arrival.json() == {"text": "Checkout down", "class": 5, "channel": "ops"}
+
+    # No details.statusCode: the alert still goes out, in Herald's own body, and the attempt says why.
+    capsys.readouterr()
+    sent = api.post("/v1/notifications", key=key, body={"channelIds": [channel_id], "notification": {"title": "Bare"}})
+    deliver()
+    [_, fallback] = loopback_receiver.wait_for(2)
+    assert fallback.json()["notification"]["title"] == "Bare"
+    assert emitted(capsys, "TemplateErrors") == [1.0]
+    [attempt] = api.get(f"/v1/deliveries/{sent.json['deliveries'][0]['deliveryId']}", key=key).json["attempts"]
+    assert attempt["templateError"].startswith("config.bodyTemplate: ")
+
+
+# -- preview renders templates as the sender does --------------------------------------------------------------
+
+
+def test_a_channel_preview_renders_its_template_and_custom_body_and_sends_nothing(api, key, loopback_receiver):
+    channel_id = custom_webhook(api, key, loopback_receiver, CUSTOM).json["id"]
+    notification = {"title": "Checkout down", "details": {"statusCode": 503}}
+    reply = api.post(f"/v1/channels/{channel_id}/preview", key=key, body={"notification": notification})
+    assert reply.status == 200, reply.text
+    [request] = reply.json["requests"]
+    assert request["body"] == {"text": "Checkout down", "class": 5, "channel": "ops"}
+    assert "templateError" not in reply.json
+    assert loopback_receiver.arrivals == []
+
+
+def test_a_preview_with_a_template_words_it_and_says_when_the_template_fails(api, key):
+    body = {"kind": "slack", "config": {}, "template": {"title": "{{ monitor.name | upper }} ({{ channel.name }})"}}
+    worded = api.post("/v1/preview", key=key, body={**body, "event": "monitor.down"})
+    assert worded.status == 200, worded.text
+    assert worded.json["notification"]["title"] == "CHECKOUT API (Preview)"  # the monitor.down sample
+    regional = {**body, "template": {"title": "{{ details.region }}"}, "notification": {"title": "No details"}}
+    failing = api.post("/v1/preview", key=key, body=regional)
+    assert failing.status == 200, failing.text
+    assert failing.json["notification"]["title"] == "No details"
+    assert "template.title" in failing.json["templateError"]
+    bad = api.post("/v1/preview", key=key, body={**body, "template": {"body": "{{ nope }}"}})
+    [(field, message)] = details_of(bad)
+    assert field == "template.body"
+    assert "line 1, column 4: unknown variable 'nope'" in message

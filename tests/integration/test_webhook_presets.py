@@ -7,7 +7,7 @@ import pytest
 from herald.auth import service as auth
 
 URL = "https://hooks.example.com/in"
-ALLOWED = "herald, kamustatus, pixomonitor, statusmate, alertmanager"
+ALLOWED = "herald, kamustatus, pixomonitor, statusmate, alertmanager, custom"
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def create(api, key, config):
     return api.post("/v1/channels", key=key, body={"kind": "webhook", "config": config})
 
 
-@pytest.mark.parametrize("given", ["grafana", "custom", "", ["alertmanager"]])
+@pytest.mark.parametrize("given", ["grafana", "jinja", "", ["alertmanager"]])
 def test_given_an_unknown_payload_format_when_created_then_422_names_the_field_and_the_allowed_values(
     api, editor, given
 ):

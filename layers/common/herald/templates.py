@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from herald.adapters import discord, render, slack
 from herald.errors import FieldError, HeraldError, ValidationFailed
+from herald.models.config import ChannelConfig
 from herald.models.notification import Monitor, Notification, NotificationField
 from herald.models.template import MAX_TEMPLATE_FIELDS, ChannelTemplate, TemplateField
 from herald.timeutil import iso, parse_iso
@@ -369,17 +370,44 @@ def render_notification(
     return notification.as_markup(**update) if escape else notification.model_copy(update=update)
 
 
-def render_json_body(source: str, variables: dict[str, Any]) -> bytes:
+def render_json_body(source: str, variables: dict[str, Any], field: str = "config.bodyTemplate") -> bytes:
     """The custom webhook body: each `{{ value }}` is inserted as a JSON value (a string with its quotes).
 
-    Raises TemplateError when rendering fails or the result is not JSON.
+    Raises TemplateError naming `field` when rendering fails or the result is not JSON.
     """
-    text = _render(_environment(None, json_values=True), source, variables, "body")
+    try:
+        text = _render(_environment(None, json_values=True), source, variables, "body")
+    except TemplateError as exc:
+        raise TemplateError(exc.message.replace("template.body", field, 1)) from None
     try:
         json.loads(text)
     except ValueError as exc:
-        raise TemplateError(f"template.body does not render as JSON (line {exc.lineno}, column {exc.colno}).") from None  # type: ignore[attr-defined]
+        where = f"line {exc.lineno}, column {exc.colno}"  # type: ignore[attr-defined]
+        raise TemplateError(f"{field} does not render as JSON ({where} of the output).") from None
     return text.encode()
+
+
+def apply(
+    notification: Notification,
+    *,
+    template: ChannelTemplate | None,
+    config: ChannelConfig,
+    kind: str,
+    channel_name: str,
+    tenant_id: str,
+) -> Notification:
+    """All a channel's templates make of a notification: its words (`template`) and, for a config whose body is
+    a template (a webhook's `custom` payload), that body. Raises TemplateError: the caller sends Herald's own."""
+    source = config.json_body_template()
+    body = None
+    if source is not None:  # read from the event as it came, like every other template
+        variables = template_variables(notification, kind=kind, channel_name=channel_name, tenant_id=tenant_id)
+        body = render_json_body(source, variables)
+    if template is not None:
+        notification = render_notification(
+            notification, template, kind=kind, channel_name=channel_name, tenant_id=tenant_id
+        )
+    return notification if body is None else notification.with_custom_body(body)
 
 
 # -- validation at write time ----------------------------------------------------------------------------

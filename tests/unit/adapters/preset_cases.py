@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from herald import templates
 from herald.adapters.base import RenderContext
 from herald.adapters.webhook import PAYLOAD_FORMATS, WebhookAdapter, WebhookConfig
 from herald.delivery.usecases import test_notification
@@ -105,10 +106,35 @@ def notification(event: str) -> Notification:
     return to_notification(MonitoringEvent.model_validate(EVENTS[event]), downtime_seconds=None)
 
 
+# The `custom` format's golden files render this body: what a receiver built for another product might read.
+CUSTOM_BODY_TEMPLATE = """{
+  "text": {{ event.type ~ ": " ~ notification.title }},
+  "level": {{ event.severity | upper }},
+  "resolved": {{ event.status == "resolved" }},
+  "service": {{ monitor.name | default(incident.title if incident else "unknown") }},
+  "at": {{ event.occurredAt | datetime("Europe/Berlin") }},
+  "down": {{ downtime.human }},
+  "facts": [{% for field in notification.fields %}{{ field.label ~ "=" ~ field.value }}
+            {%- if not loop.last %},{% endif %}{% endfor %}],
+  "channel": {{ channel.name }}
+}"""
+
+
+def config(payload_format: str) -> WebhookConfig:
+    fields: dict[str, Any] = {"url": "https://hooks.example.com/in", "payloadFormat": payload_format}
+    if payload_format == "custom":
+        fields["bodyTemplate"] = CUSTOM_BODY_TEMPLATE
+    return WebhookConfig.model_validate(fields)
+
+
 def body(payload_format: str, event: str) -> dict[str, Any]:
-    """The JSON body the webhook adapter sends for `event` with `payloadFormat`."""
-    config = WebhookConfig.model_validate({"url": "https://hooks.example.com/in", "payloadFormat": payload_format})
-    return WebhookAdapter().build_request(notification(event), config, CTX).json_body()
+    """The JSON body the webhook adapter sends for `event` with `payloadFormat`, templates applied as the
+    sender applies them."""
+    chosen = config(payload_format)
+    message = templates.apply(
+        notification(event), template=None, config=chosen, kind="webhook", channel_name="Ops hook", tenant_id="t_1"
+    )
+    return WebhookAdapter().build_request(message, chosen, CTX).json_body()
 
 
 def golden_path(payload_format: str, event: str) -> Path:

@@ -26,7 +26,8 @@ from tests.unit.adapters.support import errors_of
 
 ADAPTER = WebhookAdapter()
 URL = "https://hooks.example.com/in"
-PRESETS = tuple(name for name in PAYLOAD_FORMATS if name != "herald")
+# The fixed bodies of other products; `custom` is the user's own body template (tested below).
+PRESETS = tuple(name for name in PAYLOAD_FORMATS if name not in ("herald", "custom"))
 ALERTMANAGER_MESSAGE_KEYS = {
     "receiver",
     "status",
@@ -192,14 +193,58 @@ def test_payload_format_takes_either_spelling_and_any_case(given: dict[str, Any]
     assert chosen.redacted()["payloadFormat"] == "alertmanager"
 
 
-@pytest.mark.parametrize("name", ["grafana", "custom", "", 4])
+@pytest.mark.parametrize("name", ["grafana", "jinja", "", 4])
 def test_given_an_unknown_payload_format_then_the_error_names_the_field_and_the_allowed_values(name: Any) -> None:
     errors = errors_of(WebhookConfig, {"url": URL, "payloadFormat": name})
 
     assert errors == {
         "config.payloadFormat": "Webhook payload format must be one of "
-        "herald, kamustatus, pixomonitor, statusmate, alertmanager"
+        "herald, kamustatus, pixomonitor, statusmate, alertmanager, custom"
     }
+
+
+# --- custom: the user's own JSON body -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"payloadFormat": "custom"}, "payloadFormat custom needs bodyTemplate, the JSON body to send"),
+        ({"bodyTemplate": '{"a": 1}'}, "bodyTemplate is used only with payloadFormat custom"),
+        ({"payloadFormat": "slack", "bodyTemplate": "{}"}, None),
+    ],
+)
+def test_custom_and_its_body_template_come_together(given: dict[str, Any], message: str | None) -> None:
+    errors = errors_of(WebhookConfig, {"url": URL, **given})
+
+    if message is None:
+        assert set(errors) == {"config.payloadFormat"}
+    else:
+        assert errors == {"config": message}
+
+
+def test_given_no_rendered_custom_body_then_the_webhook_sends_heralds_own_body() -> None:
+    """What a failed body template leaves: the sender records the error and the alert still goes out."""
+    chosen = config(payloadFormat="custom", bodyTemplate='{"text": {{ notification.title }}}')
+    down = preset_cases.notification("monitor.down")
+
+    sent = ADAPTER.build_request(down, chosen, preset_cases.CTX).json_body()
+
+    assert sent == preset_cases.body("herald", "monitor.down")
+
+
+def test_given_a_rendered_custom_body_then_exactly_those_bytes_are_sent_and_signed() -> None:
+    secret = "zq7SECRET-signing"
+    chosen = config(payloadFormat="custom", bodyTemplate='{"text": {{ notification.title }}}', secret=secret)
+    rendered = preset_cases.notification("monitor.down").with_custom_body(b'{"text": "My API is down"}')
+
+    request = ADAPTER.build_request(rendered, chosen, preset_cases.CTX)
+
+    assert request.body == b'{"text": "My API is down"}'
+    assert (
+        request.headers["X-Herald-Signature"]
+        == f"sha256={hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()}"
+    )
 
 
 @pytest.mark.parametrize("payload_format", PRESETS)

@@ -319,7 +319,7 @@ def test_json_schema_uses_camel_case_and_marks_secrets() -> None:
     schema = WebhookAdapter.config_model.model_json_schema(by_alias=True)
 
     assert schema["required"] == ["url"]
-    assert set(schema["properties"]) == {"url", "method", "headers", "secret", "payloadFormat"}
+    assert set(schema["properties"]) == {"url", "method", "headers", "secret", "payloadFormat", "bodyTemplate"}
     assert schema["properties"]["url"]["writeOnly"] is True
 
 

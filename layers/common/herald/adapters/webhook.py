@@ -11,7 +11,7 @@ import re
 from typing import Annotated, Any, ClassVar, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 
 from herald import __version__
 from herald.adapters import presets
@@ -57,7 +57,8 @@ _RESERVED_HEADERS = frozenset(
 
 Method = Literal["POST", "PUT", "PATCH"]
 # `herald` is API.md §6; the others are the bodies of the products Herald replaces (presets.py).
-PayloadFormat = Literal["herald", "kamustatus", "pixomonitor", "statusmate", "alertmanager"]
+PayloadFormat = Literal["herald", "kamustatus", "pixomonitor", "statusmate", "alertmanager", "custom"]
+BODY_TEMPLATE_LIMIT = 16 * 1024  # characters, as a channel's own template
 PAYLOAD_FORMATS: tuple[str, ...] = get_args(PayloadFormat)
 
 
@@ -84,8 +85,27 @@ class WebhookConfig(ChannelConfig):
     payload_format: Annotated[PayloadFormat, BeforeValidator(_payload_format)] | None = Field(
         None, description="Webhook payload format", json_schema_extra={"examples": ["alertmanager"]}
     )
+    # `custom`: the body is this Jinja2 template, each {{ value }} inserted as a JSON value (herald.templates).
+    body_template: str | None = Field(
+        None,
+        max_length=BODY_TEMPLATE_LIMIT,
+        description="Custom JSON body template",
+        json_schema_extra={"examples": ['{"text": {{ event.type }}, "monitor": {{ monitor.name }}}']},
+    )
 
     host_fields: ClassVar[tuple[str, ...]] = ("url",)
+
+    def json_body_template(self) -> str | None:
+        return self.body_template if self.payload_format == "custom" else None
+
+    @model_validator(mode="after")
+    def _custom_has_its_template(self) -> WebhookConfig:
+        """Raises ValueError unless payloadFormat custom and bodyTemplate come together."""
+        if self.payload_format == "custom" and not self.body_template:
+            raise ValueError("payloadFormat custom needs bodyTemplate, the JSON body to send")
+        if self.body_template is not None and self.payload_format != "custom":
+            raise ValueError("bodyTemplate is used only with payloadFormat custom")
+        return self
 
     @field_validator("headers")
     @classmethod
@@ -195,9 +215,12 @@ class WebhookAdapter(HttpAdapter[WebhookConfig]):
     config_model = WebhookConfig
 
     def build_request(self, notification: Notification, config: WebhookConfig, ctx: RenderContext) -> OutboundRequest:
-        preset = presets.PRESETS.get(config.payload_format or "herald")
-        document = preset(notification, ctx, config) if preset else payload(notification, ctx)
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        if config.payload_format == "custom" and notification.custom_body is not None:
+            body = notification.custom_body
+        else:  # a custom body that failed to render falls back to Herald's own (the attempt says why)
+            preset = presets.PRESETS.get(config.payload_format or "herald")
+            document = preset(notification, ctx, config) if preset else payload(notification, ctx)
+            body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "User-Agent": f"Herald/{__version__}"}
         for name, value in (config.headers or {}).items():
             # A configured header replaces Herald's default of the same name, whatever its case.

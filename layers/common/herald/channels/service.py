@@ -74,6 +74,10 @@ def _validate_config(adapter: Adapter, tenant_id: str, data: dict[str, Any]) -> 
         raise ValidationFailed(field_errors(exc, model, "config")) from None
     for path in _placeholders(config.reveal(), "config"):
         raise ValidationFailed([FieldError(path, "Send the secret itself; •••••••• only keeps a stored value")])
+    if (source := config.json_body_template()) is not None:
+        from herald import templates  # Jinja2 loads only for a channel that has a template
+
+        templates.validate_json_body_template(source, field="config.bodyTemplate")
     _require_credentials(tenant_id, config)
     return config
 

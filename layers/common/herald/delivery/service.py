@@ -199,15 +199,20 @@ def attempt(
 
 
 def _templated(notification: Notification, channel: Channel, record: _Recorder) -> Notification:
-    """The notification in the channel's template. A template that fails never costs the alert: it goes out in
+    """The notification in the channel's templates. A template that fails never costs the alert: it goes out in
     Herald's own wording, and the attempt keeps the template's error (counted as `TemplateErrors`)."""
-    if channel.template is None:
+    if channel.template is None and channel.config.json_body_template() is None:
         return notification
     from herald import templates  # Jinja2 loads only for a channel that has a template
 
     try:
-        return templates.render_notification(
-            notification, channel.template, kind=channel.kind, channel_name=channel.name, tenant_id=channel.tenant_id
+        return templates.apply(
+            notification,
+            template=channel.template,
+            config=channel.config,
+            kind=channel.kind,
+            channel_name=channel.name,
+            tenant_id=channel.tenant_id,
         )
     except templates.TemplateError as exc:
         record.template_error = exc.message

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from herald.models.fields import EmailAddress
 from herald.models.notification import EVENT_TYPES
+from herald.models.template import ChannelTemplate
 
 
 class SendRequest(BaseModel):
@@ -65,7 +66,9 @@ class PreviewRequest(BaseModel):
     event: EventType | None = Field(
         None, description="Render Herald's sample of this event type (monitor.down when neither is given)"
     )
-    template: dict[str, Any] | None = Field(None, description="A message template to render with")
+    template: ChannelTemplate | None = Field(
+        None, description="A message template to render with (a channel's preview: instead of its own)"
+    )
 
 
 class ConfigPreviewRequest(PreviewRequest):

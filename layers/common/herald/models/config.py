@@ -41,6 +41,10 @@ class ChannelConfig(BaseModel):
     host_fields: ClassVar[tuple[str, ...]] = ()
     recipient_fields: ClassVar[tuple[str, ...]] = ()
 
+    def json_body_template(self) -> str | None:
+        """The template this config's request body is rendered from (a webhook's `custom` payload), if any."""
+        return None
+
     def provider(self) -> str | None:
         """The tenant provider settings (`telegram`, `pushover`, `twilio`, `vonage`) this config draws on."""
         return None

@@ -87,6 +87,7 @@ class Notification(_CamelModel):
     component: dict[str, Any] | None = None
     # Set only by herald.templates: never read from a request or stored.
     _markup: bool = PrivateAttr(False)
+    _custom_body: bytes | None = PrivateAttr(None)
 
     @field_validator("event", mode="before")
     @classmethod
@@ -107,6 +108,17 @@ class Notification(_CamelModel):
         """A copy with `update` applied whose texts are the kind's markup (see `markup`)."""
         copy = self.model_copy(update=update)
         copy._markup = True
+        return copy
+
+    @property
+    def custom_body(self) -> bytes | None:
+        """The body a webhook with `payloadFormat: custom` sends, rendered from its bodyTemplate (herald.templates);
+        None when it was not rendered (no such template, or it failed: the webhook then sends Herald's body)."""
+        return self._custom_body
+
+    def with_custom_body(self, body: bytes) -> Notification:
+        copy = self.model_copy()
+        copy._markup, copy._custom_body = self._markup, body
         return copy
 
     def to_wire(self) -> dict[str, Any]:

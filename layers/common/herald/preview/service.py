@@ -4,7 +4,8 @@ Preview and sending cannot disagree: both take the adapter's `plan` (its pure bu
 context of delivery.service. The steps, each one function below:
 
 1. `_notification`: the notification given, or Herald's sample of an event type (preview/samples.py);
-2. `rendered`: the notification as the channel will word it (the step message templates plug into);
+2. `rendered`: the notification as the channel will word it: its template and, for a webhook with a custom
+   payload, its body template, exactly as the sender applies them (herald.templates.apply);
 3. the config: a channel's stored one, or the one given with every left-out secret filled by a stand-in;
    either way with the tenant's provider credentials, as a send would have them (`_ready`);
 4. `_shown`: each request of the adapter's plan, every secret of the config masked wherever it appears.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +31,7 @@ from herald.errors import FieldError, PermanentDeliveryError, ValidationFailed
 from herald.models.api import ConfigPreviewRequest, PreviewRequest
 from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig, wire_name
 from herald.models.notification import Notification
+from herald.models.template import ChannelTemplate
 from herald.preview import samples
 from herald.secrets import canonical_keys, scrub
 from herald.settings import get_settings
@@ -36,6 +39,7 @@ from herald.transport.egress import policy_from_settings
 
 # The delivery id a preview renders with (webhook `id`, Pushbullet `guid`, ...): a send has its own.
 PREVIEW_DELIVERY_ID = "dlv_preview"
+PREVIEW_CHANNEL_NAME = "Preview"  # `channel.name` for a template previewed without a channel
 # What stands in for a secret the caller left out: shaped to pass every kind's checks (a Telegram token
 # is `<digits>:<text>`), and distinctive, so that masking it never hides ordinary words.
 STAND_IN_SECRET = "4242424242:hEr4ldPr3vi3wSt4ndIn"
@@ -61,8 +65,12 @@ def preview_channel(tenant_id: str, channel_id: str, body: Any) -> dict[str, Any
     notification = _notification(request)
     channel = channels.load_channel(tenant_id, channel_id)
     adapter = registry.get(channel.kind)
-    answer = _preview(adapter, _ready(tenant_id, channel.config), notification, request.template)
-    return {"channelId": channel.id, **answer}
+    config = _ready(tenant_id, channel.config)
+    if request.template is not None:
+        _validate_template(request.template, channel.kind)
+    template = request.template or channel.template
+    named = Named(tenant_id, channel.name)
+    return {"channelId": channel.id, **_preview(adapter, config, notification, template, named)}
 
 
 def preview_config(tenant_id: str, body: Any) -> dict[str, Any]:
@@ -74,12 +82,46 @@ def preview_config(tenant_id: str, body: Any) -> dict[str, Any]:
     adapter = channels.adapter_for(request.kind)
     notification = _notification(request)
     config = _ready(tenant_id, _with_stand_ins(adapter, request.config))
-    return _preview(adapter, config, notification, request.template)
+    if request.template is not None:
+        _validate_template(request.template, adapter.kind)
+    return _preview(adapter, config, notification, request.template, Named(tenant_id, PREVIEW_CHANNEL_NAME))
 
 
-def rendered(notification: Notification, template: Mapping[str, Any] | None, kind: str) -> Notification:
-    """The notification as a channel of `kind` words it. Templates (issue 18, point 1) plug in here."""
-    return notification
+@dataclass(frozen=True)
+class Named:
+    """Who the templates are told they render for (`tenant.id`, `channel.name`)."""
+
+    tenant_id: str
+    channel_name: str
+
+
+def rendered(
+    notification: Notification, template: ChannelTemplate | None, config: ChannelConfig, kind: str, named: Named
+) -> tuple[Notification, str | None]:
+    """The notification as a channel of `kind` words it, and the template's error when it failed (then, as the
+    sender does, Herald's own wording)."""
+    if template is None and config.json_body_template() is None:
+        return notification, None
+    from herald import templates  # Jinja2 loads only for a channel that has a template
+
+    try:
+        message = templates.apply(
+            notification,
+            template=template,
+            config=config,
+            kind=kind,
+            channel_name=named.channel_name,
+            tenant_id=named.tenant_id,
+        )
+    except templates.TemplateError as exc:
+        return notification, exc.message
+    return message, None
+
+
+def _validate_template(template: ChannelTemplate, kind: str) -> None:
+    from herald import templates  # Jinja2 loads only for a channel that has a template
+
+    templates.validate_template(template, kind)
 
 
 def _request[R: PreviewRequest](model: type[R], body: Any) -> R:
@@ -141,20 +183,21 @@ def _ready(tenant_id: str, config: ChannelConfig) -> ChannelConfig:
 
 
 def _preview(
-    adapter: Adapter, config: ChannelConfig, notification: Notification, template: Mapping[str, Any] | None
+    adapter: Adapter, config: ChannelConfig, notification: Notification, template: ChannelTemplate | None, named: Named
 ) -> dict[str, Any]:
     ctx = render_context(get_settings(), PREVIEW_DELIVERY_ID, attempt=1)
-    message = rendered(notification, template, adapter.kind)
+    message, template_error = rendered(notification, template, config, adapter.kind, named)
     try:
         plan = adapter.plan(message, config, ctx)
     except PermanentDeliveryError as exc:
         raise ValidationFailed([FieldError("config", exc.message)]) from None
     secrets = [*config.secret_values(), STAND_IN_SECRET]
-    return {
+    answer = {
         "kind": adapter.kind,
         "notification": _masked(message.to_wire(), secrets),
         "requests": [_shown(wire, secrets) for wire in plan],
     }
+    return answer if template_error is None else {**answer, "templateError": template_error}
 
 
 def _shown(wire: Wire, secrets: list[str]) -> dict[str, Any]:
