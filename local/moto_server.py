@@ -11,7 +11,7 @@ gives its queries what DynamoDB has, an index: a table query reads its own parti
 reads the items holding its key value, from a map rebuilt (under the write lock) only after a write.
 moto still applies every condition, sort and limit to those candidates, so answers are unchanged.
 And moto turns each answer into JSON by walking the service model member by member (35 ms for a page
-of 25 items); an item read's answer is already DynamoDB's JSON but for its binary values, so the
+of 25 items); an item operation's answer is already DynamoDB's JSON but for its binary values, so the
 local stack writes it with json.dumps (tests/unit/local/test_moto_server.py proves the bytes equal).
 
 In front of moto sits what it lacks and a user would try: SMS and Voice v2's SendVoiceMessage (local.sms_voice).
@@ -150,8 +150,8 @@ def index_queries() -> None:
     Table.query = indexed  # type: ignore[method-assign]
 
 
-# The item reads whose answers carry only items, keys and counts.
-ITEM_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem"})
+# The item operations whose answers carry only items, keys, counts and capacity.
+ITEM_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"})
 
 
 def _binary(value: Any) -> str:
