@@ -107,6 +107,9 @@ class DeliveryView(_Open):
     id: str
     channelId: str | None = Field(description="null for a test e-mail, which has no channel")  # noqa: N815
     status: DeliveryStatus
+    suppressedBy: str | None = Field(  # noqa: N815
+        None, description="Only on a suppressed delivery with code `muted`: the id of the time interval"
+    )
 
 
 class KeyView(_Open):
