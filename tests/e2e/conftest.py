@@ -29,6 +29,7 @@ import requests
 from botocore.config import Config
 
 from local.constants import state_file
+from tests.support.clock import CLOCK_VARIABLE, Clock
 from tests.support.pki import Pki, make_pki
 from tests.support.samples import FIXED_HOST_KINDS
 
@@ -247,8 +248,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: Receiver, test_ca
     """The local stack for the whole e2e session, its fixed-host providers pointed at `providers`."""
     endpoints = {f"HERALD_ENDPOINT_{kind.upper()}": f"{providers.url}/{kind}" for kind in FIXED_HOST_KINDS}
     tls = {"HERALD_CA_BUNDLE": str(test_ca.ca_file), "HERALD_LOCAL_HOSTS": f"{TLS_NAME}=127.0.0.1"}
-    with running_stack(tmp_path_factory.mktemp("stack"), **endpoints, **tls) as running:
+    directory = tmp_path_factory.mktemp("stack")
+    # The system clock until a test moves it (the `clock` fixture).
+    moved = {CLOCK_VARIABLE: str(directory / "clock")}
+    with running_stack(directory, **endpoints, **tls, **moved) as running:
         yield running
+
+
+@pytest.fixture
+def clock(stack: Stack) -> Iterator[Clock]:
+    """The session stack's clock (herald.timeutil.utcnow in every function), back to the system's after."""
+    moved = Clock(Path(stack.env[CLOCK_VARIABLE]))
+    try:
+        yield moved
+    finally:
+        moved.path.write_text("", encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -117,6 +117,16 @@ def key(aws: LocalAws) -> str:
 
 
 @pytest.fixture
+def clock(aws: LocalAws, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Herald's clock (herald.timeutil.utcnow), moved by the test through HERALD_CLOCK_FILE."""
+    from tests.support.clock import CLOCK_VARIABLE, Clock
+
+    monkeypatch.setenv(CLOCK_VARIABLE, str(tmp_path / "clock"))
+    _reset_herald()
+    return Clock(tmp_path / "clock")
+
+
+@pytest.fixture
 def ingest(aws: LocalAws) -> Any:
     """The ingest function's module (functions/ingest/app.py)."""
     from tests.support.api import load_handler

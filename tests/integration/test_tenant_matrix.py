@@ -40,6 +40,7 @@ class Route:
     foreign: int = 404  # the answer when the object it names is another tenant's
 
 
+INTERVAL = {"name": "Weekends", "timeIntervals": [{"weekdays": ["saturday", "sunday"]}]}
 NOTIFICATION = {"channelIds": ["<channel_id>"], "notification": {"title": "t"}}
 ROUTES: dict[str, Route] = {
     "GET /v1/health": Route(None),
@@ -67,6 +68,11 @@ ROUTES: dict[str, Route] = {
     "GET /v1/rules/<rule_id>": Route(Role.viewer),
     "PATCH /v1/rules/<rule_id>": Route(Role.editor, body={"name": "r2"}),
     "DELETE /v1/rules/<rule_id>": Route(Role.editor, 204),
+    "GET /v1/time-intervals": Route(Role.viewer),
+    "POST /v1/time-intervals": Route(Role.editor, 201, INTERVAL),
+    "GET /v1/time-intervals/<interval_id>": Route(Role.viewer),
+    "PUT /v1/time-intervals/<interval_id>": Route(Role.editor, body=INTERVAL),
+    "DELETE /v1/time-intervals/<interval_id>": Route(Role.editor, 204),
     "GET /v1/api-keys": Route(Role.admin),
     "POST /v1/api-keys": Route(Role.admin, 201, {"name": "ci", "role": "viewer"}),
     "DELETE /v1/api-keys/<key_id>": Route(Role.admin, 204),
@@ -92,6 +98,7 @@ class Objects:
         self.makers: dict[str, Callable[[], str]] = {
             "channel_id": lambda: self._create("/v1/channels", {"kind": "email", "config": EMAIL}),
             "rule_id": lambda: self._create("/v1/rules", {"name": "r", "channelIds": [self.get("channel_id")]}),
+            "interval_id": lambda: self._create("/v1/time-intervals", INTERVAL),
             "key_id": lambda: self._create("/v1/api-keys", {"name": "spare", "role": "viewer"}),
             "delivery_id": self._failed_delivery,
         }

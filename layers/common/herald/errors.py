@@ -65,6 +65,11 @@ class RuleNotFound(NotFound):
         super().__init__(f"Rule {rule_id} not found.", code="rule_not_found")
 
 
+class TimeIntervalNotFound(NotFound):
+    def __init__(self, interval_id: str) -> None:
+        super().__init__(f"Time interval {interval_id} not found.", code="time_interval_not_found")
+
+
 class DeliveryNotFound(NotFound):
     def __init__(self, delivery_id: str) -> None:
         super().__init__(f"Delivery {delivery_id} not found.", code="delivery_not_found")

@@ -91,6 +91,17 @@ class RuleView(_Open):
     name: str
     enabled: bool
     channelIds: list[str]  # noqa: N815
+    muteTimeIntervals: list[str] = Field(description="Time interval ids: inside any, the rule routes nothing")  # noqa: N815
+    activeTimeIntervals: list[str] = Field(description="Time interval ids: outside all, the rule routes nothing")  # noqa: N815
+
+
+class TimeIntervalView(_Open):
+    model_config = _example(examples.TIME_INTERVAL)
+    id: str
+    name: str
+    timeIntervals: list[dict[str, Any]] = Field(description="The entries, as written")  # noqa: N815
+    createdAt: str  # noqa: N815
+    updatedAt: str  # noqa: N815
 
 
 class DeliveryView(_Open):
@@ -98,6 +109,9 @@ class DeliveryView(_Open):
     id: str
     channelId: str | None = Field(description="null for a test e-mail, which has no channel")  # noqa: N815
     status: DeliveryStatus
+    suppressedBy: str | None = Field(  # noqa: N815
+        None, description="Only on a suppressed delivery with code `muted`: the id of the time interval"
+    )
 
 
 class KeyView(_Open):
@@ -132,6 +146,11 @@ class ChannelPage(_Page):
 class RulePage(_Page):
     model_config = _example({"data": [examples.RULE], "nextToken": None})
     data: list[RuleView]
+
+
+class TimeIntervalPage(_Page):
+    model_config = _example({"data": [examples.TIME_INTERVAL], "nextToken": None})
+    data: list[TimeIntervalView]
 
 
 class DeliveryPage(_Page):

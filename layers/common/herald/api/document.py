@@ -24,6 +24,7 @@ _REF = "#/components/schemas/{model}"
 _CREATED = (
     ("/v1/channels", "/v1/channels/{channel_id}", "channel_id"),
     ("/v1/rules", "/v1/rules/{rule_id}", "rule_id"),
+    ("/v1/time-intervals", "/v1/time-intervals/{interval_id}", "interval_id"),
     ("/v1/api-keys", "/v1/api-keys/{key_id}", "key_id"),
 )
 

@@ -15,6 +15,7 @@ DELIVERY_ID = "dlv_00mx7t1mbg7fpiibx8sdt5"
 NOTIFICATION_ID = "ntf_00mx7t1mbgkrwcg9dzk8do"
 RULE_ID = "rule_00mx7t1mttk0t27bxf3dq8"
 KEY_ID = "key_00mx7t1muvqdnqu143e5iu"
+TIME_INTERVAL_ID = "ti_00mx7t1mttk0t27bxf3dq9"
 CREATED = "2026-05-15T08:30:00.716Z"
 
 CHANNEL: dict[str, Any] = {
@@ -60,6 +61,22 @@ RULE: dict[str, Any] = {
     "enabled": True,
     "match": {"events": ["monitor.down"], "severities": ["critical"], "monitorIds": []},
     "channelIds": [CHANNEL_ID],
+    "muteTimeIntervals": [TIME_INTERVAL_ID],
+    "activeTimeIntervals": [],
+    "createdAt": CREATED,
+    "updatedAt": CREATED,
+}
+
+TIME_INTERVAL: dict[str, Any] = {
+    "id": TIME_INTERVAL_ID,
+    "name": "Nights and weekends",
+    "timeIntervals": [
+        {"weekdays": ["saturday", "sunday"], "location": "Europe/Berlin"},
+        {
+            "times": [{"startTime": "00:00", "endTime": "07:00"}, {"startTime": "22:00", "endTime": "24:00"}],
+            "location": "Europe/Berlin",
+        },
+    ],
     "createdAt": CREATED,
     "updatedAt": CREATED,
 }

@@ -128,3 +128,9 @@ class RuleWrite(BaseModel):
     enabled: StrictBool | None = None
     match: RuleMatch | None = None
     channel_ids: list[str] | None = Field(None, max_length=100)
+    mute_time_intervals: list[str] | None = Field(
+        None, max_length=20, description="Time interval ids: inside any of them the rule routes nothing"
+    )
+    active_time_intervals: list[str] | None = Field(
+        None, max_length=20, description="Time interval ids: outside all of them the rule routes nothing"
+    )

@@ -1,8 +1,8 @@
 """One code path for every door: SNS, EventBridge and POST /v1/events.
 
 event → normalise → pair firing/resolved (downtime) → select channels (channelIds or rules, then each
-channel's enabled and events filter, then flood control per channel) → one delivery per channel →
-SendMessageBatch → arm flood control for the channels that were queued.
+channel's enabled and events filter, then the rules' time intervals, then flood control per channel) →
+one delivery per channel → SendMessageBatch → arm flood control for the channels that were queued.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from herald.models.delivery import Delivery
 from herald.models.event import MonitoringEvent, RuleMatch
 from herald.models.notification import RECOVERY_EVENTS, Notification
 from herald.observability import NAMESPACE, logger
-from herald.routing import lifecycle, render
+from herald.routing import lifecycle, render, time_intervals
 from herald.routing import rules_repository as rules
-from herald.timeutil import iso
+from herald.timeutil import iso, utcnow
 
 
 def parse_event(raw: Any, tenant_id: str | None = None) -> MonitoringEvent:
@@ -86,18 +86,33 @@ def _count(name: str, source: str) -> None:
         metric.add_dimension(name="source", value=source)
 
 
-def select_channel_ids(tenant_id: str, event: MonitoringEvent, severity: str) -> list[str]:
-    """`channelIds` when the event names them; otherwise the channels of every enabled rule that fits."""
+def select_channel_ids(tenant_id: str, event: MonitoringEvent, severity: str) -> tuple[list[str], dict[str, str]]:
+    """`channelIds` when the event names them; otherwise the channels of every enabled rule that fits.
+
+    Also returns the channels that only muted rules chose (they are among the ids): channel id → the id
+    of the time interval that mutes it now (herald.routing.time_intervals).
+    """
     if event.channel_ids is not None:
-        return list(dict.fromkeys(event.channel_ids))
+        return list(dict.fromkeys(event.channel_ids)), {}
     monitor_id = event.monitor.id if event.monitor else None
+    fitting = [
+        rule
+        for rule in rules.all_rules(tenant_id)
+        if rule.get("enabled")
+        and RuleMatch.model_validate(rule.get("match") or {}).fits(event.type, severity, monitor_id)
+    ]
+    schedule = time_intervals.Schedule.load(tenant_id, fitting, utcnow())
     chosen: list[str] = []
-    for rule in rules.all_rules(tenant_id):
-        if rule.get("enabled") and RuleMatch.model_validate(rule.get("match") or {}).fits(
-            event.type, severity, monitor_id
-        ):
-            chosen.extend(rule.get("channelIds", []))
-    return list(dict.fromkeys(chosen))
+    muted: dict[str, str] = {}
+    for rule in fitting:
+        interval_id = schedule.muted_by(rule)
+        for channel_id in rule.get("channelIds", []):
+            if interval_id is None:
+                chosen.append(channel_id)
+            else:
+                muted.setdefault(channel_id, interval_id)
+    muted = {channel_id: iid for channel_id, iid in muted.items() if channel_id not in chosen}
+    return list(dict.fromkeys([*chosen, *muted])), muted
 
 
 def ingest_once(
@@ -127,7 +142,7 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             firing = lifecycle.on_firing(tenant_id, key, occurred)
     notification = render.to_notification(event, downtime)
     now = time.time()
-    wanted = select_channel_ids(tenant_id, event, notification.severity)
+    wanted, muted = select_channel_ids(tenant_id, event, notification.severity)
     found = channel_repository.get_many(tenant_id, wanted)
     if strict_channels and event.channel_ids is not None:
         for channel_id in wanted:
@@ -154,6 +169,20 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             )
         elif not channel.enabled or (channel.events is not None and event.type not in channel.events):
             continue
+        elif channel_id in muted:
+            logged.append(
+                _closed(
+                    tenant_id,
+                    channel_id,
+                    channel.kind,
+                    notification,
+                    event_id,
+                    status="suppressed",
+                    code="muted",
+                    error=f"Muted by time interval {muted[channel_id]}.",
+                    suppressed_by=muted[channel_id],
+                )
+            )
         elif firing is not None and firing.holds_back(channel_id, notification.severity, now):
             repeat = f"Already notified about '{key}' within the last few minutes at this severity or higher."
             logged.append(
@@ -194,8 +223,9 @@ def _closed(
     status: str,
     code: str,
     error: str,
+    suppressed_by: str | None = None,
 ) -> Delivery:
     """A delivery that is logged final at once: it never goes to the queue."""
     base = delivery.new_delivery(tenant_id, channel_id, kind, notification, event_id=event_id)
-    now = iso()
-    return Delivery(**{**base.__dict__, "status": status, "code": code, "error": error, "updated_at": now})
+    final = {"status": status, "code": code, "error": error, "updated_at": iso(), "suppressed_by": suppressed_by}
+    return Delivery(**{**base.__dict__, **final})

@@ -12,6 +12,7 @@ from herald.errors import FieldError, InvalidRequest, RuleNotFound, ValidationFa
 from herald.ids import new_id
 from herald.models.event import RuleMatch, RuleWrite
 from herald.routing import rules_repository as repository
+from herald.routing import time_intervals
 from herald.timeutil import iso
 
 
@@ -35,6 +36,15 @@ def _check_channels(tenant_id: str, channel_ids: list[str]) -> None:
         raise ValidationFailed(missing)
 
 
+def _set_intervals(tenant_id: str, write: RuleWrite, item: dict[str, Any]) -> None:
+    """Copy the interval ids the write names into `item`; each must be one of the tenant's intervals."""
+    named = {"muteTimeIntervals": write.mute_time_intervals, "activeTimeIntervals": write.active_time_intervals}
+    unknown = [e for field, ids in named.items() if ids for e in time_intervals.unknown_ids(tenant_id, field, ids)]
+    if unknown:
+        raise ValidationFailed(unknown)
+    item.update({field: list(dict.fromkeys(ids)) for field, ids in named.items() if ids is not None})
+
+
 def view(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": item["id"],
@@ -42,6 +52,8 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
         "enabled": bool(item["enabled"]),
         "match": item.get("match", {}),
         "channelIds": list(item.get("channelIds", [])),
+        "muteTimeIntervals": list(item.get("muteTimeIntervals", [])),
+        "activeTimeIntervals": list(item.get("activeTimeIntervals", [])),
         "createdAt": item["createdAt"],
         "updatedAt": item["updatedAt"],
     }
@@ -63,6 +75,7 @@ def create_rule(tenant_id: str, body: Any) -> dict[str, Any]:
         "createdAt": now,
         "updatedAt": now,
     }
+    _set_intervals(tenant_id, write, item)
     repository.put(tenant_id, item)
     return view(item)
 
@@ -95,6 +108,7 @@ def update_rule(tenant_id: str, rule_id: str, body: Any) -> dict[str, Any]:
         item["enabled"] = write.enabled
     if write.match is not None:
         item["match"] = write.match.model_dump(by_alias=True)
+    _set_intervals(tenant_id, write, item)
     item["updatedAt"] = iso()
     repository.put(tenant_id, {k: v for k, v in item.items() if k not in ("pk", "sk", "tenantId")})
     return view(item)
