@@ -66,6 +66,8 @@ def test_the_classic_evil_pattern_costs_at_most_states_times_length():
         ("a{3,2}", "does not compile"),
         ("x" * (MAX_PATTERN_LENGTH + 1), f"at most {MAX_PATTERN_LENGTH} characters"),
         ("(a{1,100}){1,100}", "too large"),
+        ("(){4000000000}", "too large"),
+        ("(?:){5,4000000000}", "too large"),
     ],
 )
 def test_it_refuses_what_cannot_run_in_linear_time_or_compile(pattern, why):

@@ -70,6 +70,7 @@ class Delivery:
     event_id: str | None = None
     not_before: float | None = None
     attempt_base: int = 0  # attempts made before the last redrive: the retry schedule starts again after it
+    suppressed_by: str | None = None  # the silence that suppressed it (code `silenced`)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
@@ -86,6 +87,8 @@ class Delivery:
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
         }
+        if self.suppressed_by:
+            body["suppressedBy"] = self.suppressed_by
         if self.event_id:
             body["eventId"] = self.event_id
         else:

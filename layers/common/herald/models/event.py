@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from herald.models.fields import DisplayName
 from herald.models.notification import Monitor, Severity, normalize_event_type
-from herald.models.silence import MAX_TAGS, TagName, TagValue
+from herald.models.silence import MAX_TAGS, TagValue, check_tag_names
 from herald.timeutil import utcnow
 
 
@@ -54,7 +54,7 @@ class MonitoringEvent(BaseModel):
     maintenance: dict[str, Any] | None = None
     component: dict[str, Any] | None = None
     # Free labels for silences to match on (`tags.<name>` matchers): names as in Prometheus (plus `.`, `-`).
-    tags: dict[TagName, TagValue] = Field(default_factory=dict, max_length=MAX_TAGS)
+    tags: dict[str, TagValue] = Field(default_factory=dict, max_length=MAX_TAGS)
 
     @model_validator(mode="before")
     @classmethod
@@ -83,6 +83,11 @@ class MonitoringEvent(BaseModel):
         if meta.get("created_at"):
             out.setdefault("occurredAt", meta["created_at"])
         return out
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_tag_names(value)
 
     @field_validator("type", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ Matcher names (what of an event a matcher reads; an absent value reads as ""):
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -15,11 +16,20 @@ from pydantic.alias_generators import to_camel
 
 # Tag names are Prometheus label names that may also hold `.` and `-` (`service`, `k8s.namespace`, `team-id`).
 TAG_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
-TagName = Annotated[str, Field(pattern=TAG_NAME_PATTERN)]
 TagValue = Annotated[str, Field(max_length=256)]
 MAX_TAGS = 32
 MATCHER_FIELDS = ("type", "severity", "monitor.id", "incident.id", "component.id")
 TAG_PREFIX = "tags."
+
+
+def check_tag_names(tags: dict[str, str]) -> dict[str, str]:
+    """`tags` unchanged; ValueError naming the first tag name that breaks TAG_NAME_PATTERN."""
+    for name in tags:
+        if not re.fullmatch(TAG_NAME_PATTERN, name):
+            raise ValueError(
+                f"Tag name '{name[:64]}' must start with a letter or _ and hold at most 64 letters, digits, _ . -"
+            )
+    return tags
 
 
 class Matcher(BaseModel):

@@ -1,7 +1,8 @@
 """One code path for every door: SNS, EventBridge and POST /v1/events.
 
-event → normalise → pair firing/resolved (downtime) → select channels (channelIds or rules, then each
-channel's enabled and events filter, then flood control per channel) → one delivery per channel →
+event → normalise → silences (an active one that matches, or the one that held back the firing of this
+recovery) → pair firing/resolved (downtime) → select channels (channelIds or rules, then each channel's
+enabled and events filter, then silenced or flood control per channel) → one delivery per channel →
 SendMessageBatch → arm flood control for the channels that were queued.
 """
 
@@ -28,7 +29,8 @@ from herald.models.notification import RECOVERY_EVENTS, Notification
 from herald.observability import NAMESPACE, logger
 from herald.routing import lifecycle, render
 from herald.routing import rules_repository as rules
-from herald.timeutil import iso
+from herald.silences import service as silences
+from herald.timeutil import iso, utcnow
 
 
 def parse_event(raw: Any, tenant_id: str | None = None) -> MonitoringEvent:
@@ -119,12 +121,15 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
     key = render.dedup_key(event)
     firing: lifecycle.Firing | None = None
     downtime = None
+    silence_id = silences.silenced_by(tenant_id, event, render.severity(event), utcnow())
     if key is not None:
         occurred = event.occurred_at.timestamp()
         if event.type in RECOVERY_EVENTS:
-            downtime = lifecycle.on_resolved(tenant_id, key, occurred).downtime_seconds
+            verdict = lifecycle.on_resolved(tenant_id, key, occurred)
+            downtime = verdict.downtime_seconds
+            silence_id = silence_id or verdict.silenced_by  # nobody heard of the firing: not of its end either
         elif event.type not in ("test", "custom"):
-            firing = lifecycle.on_firing(tenant_id, key, occurred)
+            firing = lifecycle.on_firing(tenant_id, key, occurred, silenced_by=silence_id)
     notification = render.to_notification(event, downtime)
     now = time.time()
     wanted = select_channel_ids(tenant_id, event, notification.severity)
@@ -154,6 +159,20 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             )
         elif not channel.enabled or (channel.events is not None and event.type not in channel.events):
             continue
+        elif silence_id is not None:
+            logged.append(
+                _closed(
+                    tenant_id,
+                    channel_id,
+                    channel.kind,
+                    notification,
+                    event_id,
+                    status="suppressed",
+                    code="silenced",
+                    error=f"Silenced by {silence_id}.",
+                    suppressed_by=silence_id,
+                )
+            )
         elif firing is not None and firing.holds_back(channel_id, notification.severity, now):
             repeat = f"Already notified about '{key}' within the last few minutes at this severity or higher."
             logged.append(
@@ -170,6 +189,8 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             )
         else:
             queued.append(delivery.new_delivery(tenant_id, channel_id, channel.kind, notification, event_id=event_id))
+    if silence_id is not None:
+        logger.info("Event silenced", extra={"eventId": event_id, "silenceId": silence_id, "type": event.type})
     if logged:
         delivery_repository.put_many(logged)
     delivery.store_and_enqueue(queued)
@@ -194,8 +215,9 @@ def _closed(
     status: str,
     code: str,
     error: str,
+    suppressed_by: str | None = None,
 ) -> Delivery:
     """A delivery that is logged final at once: it never goes to the queue."""
     base = delivery.new_delivery(tenant_id, channel_id, kind, notification, event_id=event_id)
-    now = iso()
-    return Delivery(**{**base.__dict__, "status": status, "code": code, "error": error, "updated_at": now})
+    changes = {"status": status, "code": code, "error": error, "updated_at": iso(), "suppressed_by": suppressed_by}
+    return Delivery(**{**base.__dict__, **changes})

@@ -156,6 +156,9 @@ class SafePattern:
         raise UnsafePattern(f"'{str(op).lower()}' is not supported")
 
     def _repeat(self, body: list[tuple[object, Any]], low: int, high: int, following: int) -> int:
+        if low > MAX_STATES or (high != sre.MAXREPEAT and high > MAX_STATES):
+            # Checked before expanding: an empty body, `(){4000000000}`, would add no state to count.
+            raise UnsafePattern(f"the regex is too large (a counted repeat may be at most {MAX_STATES})")
         if high == sre.MAXREPEAT:
             loop = self._add(_State(out=[]))
             loop_state = self._states[loop]
