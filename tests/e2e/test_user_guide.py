@@ -84,8 +84,9 @@ class Example:
     script: str
 
 
-def read_guide() -> tuple[str, list[Example]]:
-    """The variables block and each kind's block, in the guide's order; fails on any other `sh` block."""
+def read_guide() -> tuple[str, list[Example], str]:
+    """The variables block, each kind's block in the guide's order, and the silences block; fails on
+    any other `sh` block."""
     text = GUIDE.read_text(encoding="utf-8")
     blocks = [(match.start(), match.group(1)) for match in _BLOCK.finditer(text)]
     headings = [(match.start(), match.group(1)) for match in _KIND.finditer(text)]
@@ -94,11 +95,13 @@ def read_guide() -> tuple[str, list[Example]]:
         following = [script for at, script in blocks if at > start]
         examples.append(Example(kind, following[0]))
     variables = blocks[0][1]
-    assert len(blocks) == len(examples) + 1, "every sh block of the guide is a kind's example or the variables"
-    return variables, examples
+    silences = [script for at, script in blocks if at > text.index(_SILENCES)]
+    assert len(blocks) == len(examples) + 2, "every sh block of the guide is a kind's, the variables or silences"
+    return variables, examples, silences[0]
 
 
-VARIABLES, EXAMPLES = read_guide()
+_SILENCES = "\n## Silences"
+VARIABLES, EXAMPLES, SILENCES = read_guide()
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +186,33 @@ def test_every_example_creates_tests_and_sends(
     # The test went out inline; the send through the queue and the sender, a moment later.
     got = wait_until(lambda: delivered_to(example.kind, guide_stack, provider) - before >= 2, 20.0, interval=0.25)
     assert got, f"{example.kind}: the provider got {delivered_to(example.kind, guide_stack, provider) - before} of 2"
+
+
+def test_the_silences_example_creates_lists_and_expires_a_silence(
+    guide_stack: Stack, shell_env: dict[str, str], tmp_path: Path
+) -> None:
+    statuses = tmp_path / "statuses"
+
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", SILENCES],
+        env={**shell_env, "GUIDE_STATUSES": str(statuses)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert statuses.read_text().split() == ["201", "202", "200", "204"], output
+    listed = requests.get(
+        f"{guide_stack.base_url}/v1/silences",
+        params={"state": "expired"},
+        headers={"x-api-key": guide_stack.admin_key},
+        timeout=10,
+    ).json()["data"]
+    assert [(s["comment"], s["state"]) for s in listed] == [("Database migration", "expired")]
+    assert listed[0]["id"] in output  # the active listing showed it before the DELETE
 
 
 def delivered_to(kind: str, stack: Stack, receiver: Receiver | None) -> int:
