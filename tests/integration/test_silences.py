@@ -103,6 +103,20 @@ def test_delete_expires_a_silence_early_and_it_stays_listed(api, key, clock):
     assert (expired[pending]["startsAt"], expired[pending]["endsAt"]) == (ended, ended)
 
 
+def test_a_start_in_the_past_is_now_and_a_negative_matcher_alone_is_enough(api, key, clock):
+    # Alertmanager: startsAt before now becomes now; `!=` never counts as matching an empty value.
+    body = {
+        "matchers": [{"name": "tags.env", "value": "production", "isEqual": False}],
+        "startsAt": iso(clock.now - timedelta(days=400)),
+        "endsAt": iso(clock.now + timedelta(hours=1)),
+    }
+
+    reply = api.post("/v1/silences", key=key, body=body)
+
+    assert reply.status == 201, reply.text
+    assert (reply.json["startsAt"], reply.json["state"]) == (iso(clock.now), "active")
+
+
 def test_an_unknown_silence_is_404(api, key, clock):
     assert api.get("/v1/silences/sil_nope", key=key).json["code"] == "silence_not_found"
     assert api.delete("/v1/silences/sil_nope", key=key).status == 404

@@ -68,15 +68,16 @@ def _check(write: SilenceWrite, starts_at: datetime, ends_at: datetime, now: dat
             problems.append(FieldError(f"matchers.{index}.value", f"Invalid regex: {exc}"))
     if not write.matchers:
         problems.append(FieldError("matchers", "A silence needs at least one matcher"))
-    elif len(compiled) == len(write.matchers) and matching.holds(compiled, {}):
-        # Alertmanager's rule: a silence must not match every event, so one matcher must not match "".
+    elif len(compiled) == len(write.matchers) and all(m.is_equal and m.matches({}) for m in compiled):
+        # Alertmanager's rule (silence.go, validateSilence / matchesEmpty): a silence whose matchers are all
+        # positive and all match "" would hold every event. A negative matcher never counts as matching "".
         problems.append(FieldError("matchers", "At least one matcher must not match an empty value"))
     if ends_at <= starts_at:
         problems.append(FieldError("endsAt", "endsAt must be after startsAt"))
-    elif ends_at - starts_at > MAX_DURATION:
-        problems.append(FieldError("endsAt", "A silence may last at most 365 days"))
     elif ends_at <= now:
         problems.append(FieldError("endsAt", "endsAt must be in the future"))
+    elif ends_at - max(starts_at, now) > MAX_DURATION:
+        problems.append(FieldError("endsAt", "A silence may last at most 365 days"))
     if problems:
         raise ValidationFailed(problems)
     return compiled
@@ -111,6 +112,7 @@ def create_silence(tenant_id: str, created_by: str, body: Any) -> dict[str, Any]
     starts_at = _utc(write.starts_at, "startsAt") if write.starts_at else now
     ends_at = _utc(write.ends_at, "endsAt")
     _check(write, starts_at, ends_at, now)
+    starts_at = max(starts_at, now)  # as Alertmanager does: a silence never starts in the past
     item = {
         "id": new_id("sil"),
         "matchers": [matcher.model_dump(by_alias=True) for matcher in write.matchers],
