@@ -29,7 +29,7 @@ import requests
 from botocore.config import Config
 
 from local.constants import state_file
-from tests.support.clock import CLOCK_VARIABLE, Clock
+from tests.support.clock import CLOCK_VARIABLE, FileClock
 from tests.support.pki import Pki, make_pki
 from tests.support.samples import FIXED_HOST_KINDS
 
@@ -256,9 +256,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: Receiver, test_ca
 
 
 @pytest.fixture
-def clock(stack: Stack) -> Iterator[Clock]:
+def clock(stack: Stack) -> Iterator[FileClock]:
     """The session stack's clock (herald.timeutil.utcnow in every function), back to the system's after."""
-    moved = Clock(Path(stack.env[CLOCK_VARIABLE]))
+    moved = FileClock(Path(stack.env[CLOCK_VARIABLE]))
     try:
         yield moved
     finally:

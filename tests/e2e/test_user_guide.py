@@ -85,9 +85,9 @@ class Example:
     script: str
 
 
-def read_guide() -> tuple[str, list[Example], str]:
-    """The variables block, each kind's block in the guide's order, and the preview's block; fails on any
-    other `sh` block."""
+def read_guide() -> tuple[str, list[Example], str, str]:
+    """The variables block, each kind's block in the guide's order, the preview's and the silences' blocks;
+    fails on any other `sh` block."""
     text = GUIDE.read_text(encoding="utf-8")
     blocks = [(match.start(), match.group(1)) for match in _BLOCK.finditer(text)]
     headings = [(match.start(), match.group(1)) for match in _KIND.finditer(text)]
@@ -97,11 +97,13 @@ def read_guide() -> tuple[str, list[Example], str]:
         examples.append(Example(kind, following[0]))
     variables = blocks[0][1]
     preview = next(script for at, script in blocks if at > text.index(_PREVIEW))
-    assert len(blocks) == len(examples) + 2, "every sh block is a kind's example, the variables or the preview"
-    return variables, examples, preview
+    silences = next(script for at, script in blocks if at > text.index(_SILENCES))
+    assert len(blocks) == len(examples) + 3, "every sh block is a kind's, the variables, the preview or silences"
+    return variables, examples, preview, silences
 
 
-VARIABLES, EXAMPLES, PREVIEW = read_guide()
+_SILENCES = "\n## Silences"
+VARIABLES, EXAMPLES, PREVIEW, SILENCES = read_guide()
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +188,33 @@ def test_every_example_creates_tests_and_sends(
     # The test went out inline; the send through the queue and the sender, a moment later.
     got = wait_until(lambda: delivered_to(example.kind, guide_stack, provider) - before >= 2, 20.0, interval=0.25)
     assert got, f"{example.kind}: the provider got {delivered_to(example.kind, guide_stack, provider) - before} of 2"
+
+
+def test_the_silences_example_creates_lists_and_expires_a_silence(
+    guide_stack: Stack, shell_env: dict[str, str], tmp_path: Path
+) -> None:
+    statuses = tmp_path / "statuses"
+
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", SILENCES],
+        env={**shell_env, "GUIDE_STATUSES": str(statuses)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert statuses.read_text().split() == ["201", "202", "200", "204"], output
+    listed = requests.get(
+        f"{guide_stack.base_url}/v1/silences",
+        params={"state": "expired"},
+        headers={"x-api-key": guide_stack.admin_key},
+        timeout=10,
+    ).json()["data"]
+    assert [(s["comment"], s["state"]) for s in listed] == [("Database migration", "expired")]
+    assert listed[0]["id"] in output  # the active listing showed it before the DELETE
 
 
 def delivered_to(kind: str, stack: Stack, receiver: Receiver | None) -> int:

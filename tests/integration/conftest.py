@@ -119,11 +119,11 @@ def key(aws: LocalAws) -> str:
 @pytest.fixture
 def clock(aws: LocalAws, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Herald's clock (herald.timeutil.utcnow), moved by the test through HERALD_CLOCK_FILE."""
-    from tests.support.clock import CLOCK_VARIABLE, Clock
+    from tests.support.clock import CLOCK_VARIABLE, FileClock
 
     monkeypatch.setenv(CLOCK_VARIABLE, str(tmp_path / "clock"))
     _reset_herald()
-    return Clock(tmp_path / "clock")
+    return FileClock(tmp_path / "clock")
 
 
 @pytest.fixture

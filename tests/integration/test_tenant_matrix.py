@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from herald.api.app import resolver
 from herald.auth import service as auth
 from herald.auth.roles import Role
+from herald.timeutil import iso, utcnow
 from tests.support.api import ApiClient, Reply
 from tests.support.tables import get_config, set_config
 
@@ -42,6 +44,7 @@ class Route:
 
 INTERVAL = {"name": "Weekends", "timeIntervals": [{"weekdays": ["saturday", "sunday"]}]}
 NOTIFICATION = {"channelIds": ["<channel_id>"], "notification": {"title": "t"}}
+SILENCE = {"matchers": [{"name": "monitor.id", "value": "mon_1"}], "endsAt": iso(utcnow() + timedelta(days=1))}
 ROUTES: dict[str, Route] = {
     "GET /v1/health": Route(None),
     "GET /v1/docs": Route(None),
@@ -76,6 +79,10 @@ ROUTES: dict[str, Route] = {
     "GET /v1/api-keys": Route(Role.admin),
     "POST /v1/api-keys": Route(Role.admin, 201, {"name": "ci", "role": "viewer"}),
     "DELETE /v1/api-keys/<key_id>": Route(Role.admin, 204),
+    "GET /v1/silences": Route(Role.viewer),
+    "POST /v1/silences": Route(Role.editor, 201, SILENCE),
+    "GET /v1/silences/<silence_id>": Route(Role.viewer),
+    "DELETE /v1/silences/<silence_id>": Route(Role.editor, 204),
     "GET /v1/settings/providers": Route(Role.viewer),
     "PUT /v1/settings/providers/<provider>": Route(Role.admin, body={"botToken": "1:abc"}),
 }
@@ -101,6 +108,7 @@ class Objects:
             "interval_id": lambda: self._create("/v1/time-intervals", INTERVAL),
             "key_id": lambda: self._create("/v1/api-keys", {"name": "spare", "role": "viewer"}),
             "delivery_id": self._failed_delivery,
+            "silence_id": lambda: self._create("/v1/silences", SILENCE),
         }
 
     def get(self, name: str, fresh: bool = False) -> str:

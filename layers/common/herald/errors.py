@@ -149,3 +149,8 @@ class PermanentDeliveryError(DeliveryError):
     """Trying again unchanged will not help: other 4xx, bad credentials, refused target."""
 
     code = "permanent"
+
+
+class SilenceNotFound(NotFound):
+    def __init__(self, silence_id: str) -> None:
+        super().__init__(f"Silence {silence_id} not found.", code="silence_not_found")

@@ -1,19 +1,22 @@
 """Time in one format: UTC, ISO 8601 with a trailing Z; and the one clock Herald's decisions read.
 
-`utcnow` is that clock. In AWS it is the system's. The local stack and the tests can move it without
-sleeping: `HERALD_CLOCK_FILE` names a file holding an ISO moment, read at every call (an empty or
-missing file means the system clock).
+`utcnow()` is that clock: code that decides by the time (silences, time intervals, ...) reads it. In AWS it
+is the system's. Tests move it without sleeping: in one process with `set_clock`; across the local stack's
+processes with `HERALD_CLOCK_FILE`, a file holding an ISO moment read at every call (an empty or missing
+file means the system clock).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from herald.settings import get_settings
 
 
-def utcnow() -> datetime:
+def _system_clock() -> datetime:
+    """The system's time, or the moment HERALD_CLOCK_FILE holds (the local stack and its tests)."""
     return _moved_clock() or datetime.now(UTC)
 
 
@@ -26,6 +29,19 @@ def _moved_clock() -> datetime | None:
     except FileNotFoundError:
         return None
     return parse_iso(text) if text else None
+
+
+_clock: Callable[[], datetime] = _system_clock
+
+
+def utcnow() -> datetime:
+    return _clock()
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Replace the clock (tests); None puts the system clock back."""
+    global _clock
+    _clock = clock or _system_clock
 
 
 def iso(moment: datetime | None = None) -> str:

@@ -104,6 +104,24 @@ class TimeIntervalView(_Open):
     updatedAt: str  # noqa: N815
 
 
+class SilenceMatcher(BaseModel):
+    name: str
+    value: str
+    isEqual: bool  # noqa: N815
+    isRegex: bool  # noqa: N815
+
+
+class SilenceView(_Open):
+    model_config = _example(examples.SILENCE)
+    id: str
+    matchers: list[SilenceMatcher]
+    startsAt: str  # noqa: N815
+    endsAt: str  # noqa: N815
+    comment: str
+    createdBy: str = Field(description="The name of the API key that created it")  # noqa: N815
+    state: Literal["pending", "active", "expired"]
+
+
 class DeliveryView(_Open):
     model_config = _example(examples.DELIVERY)
     id: str
@@ -151,6 +169,11 @@ class RulePage(_Page):
 class TimeIntervalPage(_Page):
     model_config = _example({"data": [examples.TIME_INTERVAL], "nextToken": None})
     data: list[TimeIntervalView]
+
+
+class SilencePage(_Page):
+    model_config = _example({"data": [examples.SILENCE], "nextToken": None})
+    data: list[SilenceView]
 
 
 class DeliveryPage(_Page):

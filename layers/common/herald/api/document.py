@@ -26,6 +26,7 @@ _CREATED = (
     ("/v1/rules", "/v1/rules/{rule_id}", "rule_id"),
     ("/v1/time-intervals", "/v1/time-intervals/{interval_id}", "interval_id"),
     ("/v1/api-keys", "/v1/api-keys/{key_id}", "key_id"),
+    ("/v1/silences", "/v1/silences/{silence_id}", "silence_id"),
 )
 
 

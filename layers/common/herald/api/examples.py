@@ -16,6 +16,7 @@ NOTIFICATION_ID = "ntf_00mx7t1mbgkrwcg9dzk8do"
 RULE_ID = "rule_00mx7t1mttk0t27bxf3dq8"
 KEY_ID = "key_00mx7t1muvqdnqu143e5iu"
 TIME_INTERVAL_ID = "ti_00mx7t1mttk0t27bxf3dq9"
+SILENCE_ID = "sil_00mx7t1n2c9q1xk0v3h7ra"
 CREATED = "2026-05-15T08:30:00.716Z"
 
 CHANNEL: dict[str, Any] = {
@@ -77,6 +78,21 @@ TIME_INTERVAL: dict[str, Any] = {
             "location": "Europe/Berlin",
         },
     ],
+    "createdAt": CREATED,
+    "updatedAt": CREATED,
+}
+
+SILENCE: dict[str, Any] = {
+    "id": SILENCE_ID,
+    "matchers": [
+        {"name": "monitor.id", "value": "mon_abc123", "isEqual": True, "isRegex": False},
+        {"name": "tags.env", "value": "staging|dev", "isEqual": True, "isRegex": True},
+    ],
+    "startsAt": "2026-05-15T08:00:00.000Z",
+    "endsAt": "2026-05-15T10:00:00.000Z",
+    "comment": "Database migration",
+    "createdBy": "deploy bot",
+    "state": "active",
     "createdAt": CREATED,
     "updatedAt": CREATED,
 }

@@ -106,6 +106,12 @@ def list_api_keys(tenant_id: str, limit: int, token: str | None) -> tuple[list[A
 DELETE_TRIES = 5
 
 
+def key_name(principal: Principal) -> str:
+    """The name of the caller's key (what `createdBy` records); its id when the key is gone meanwhile."""
+    key = repository.get_key(principal.tenant_id, principal.key_id)
+    return key.name if key else principal.key_id
+
+
 def delete_api_key(tenant_id: str, key_id: str) -> None:
     """Revoke a key. Raises ApiKeyNotFound (also for another tenant's key), and Conflict for the
     tenant's last admin key: without one, nobody could mint keys or manage the tenant again."""

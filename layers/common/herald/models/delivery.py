@@ -74,7 +74,9 @@ class Delivery:
     event_id: str | None = None
     not_before: float | None = None
     attempt_base: int = 0  # attempts made before the last redrive: the retry schedule starts again after it
-    suppressed_by: str | None = None  # what held a suppressed delivery back: a time interval's id (code muted)
+    suppressed_by: str | None = (
+        None  # what held a suppressed delivery back: a silence (silenced) or time interval (muted)
+    )
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:

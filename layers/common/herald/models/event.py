@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from herald.models.fields import DisplayName
 from herald.models.notification import Monitor, Severity, normalize_event_type
+from herald.models.silence import MAX_TAGS, TagValue, check_tag_names
 from herald.timeutil import utcnow
 
 
@@ -29,6 +30,7 @@ class MonitoringEvent(BaseModel):
                     "severity": "critical",
                     "monitor": {"id": "mon_abc123", "name": "Checkout API", "url": "https://api.example.com"},
                     "details": {"statusCode": 503, "responseTime": 5000, "region": "eu-west"},
+                    "tags": {"env": "production", "team": "payments"},
                 }
             ]
         },
@@ -51,6 +53,8 @@ class MonitoringEvent(BaseModel):
     incident: dict[str, Any] | None = None
     maintenance: dict[str, Any] | None = None
     component: dict[str, Any] | None = None
+    # Free labels for silences to match on (`tags.<name>` matchers): names as in Prometheus (plus `.`, `-`).
+    tags: dict[str, TagValue] = Field(default_factory=dict, max_length=MAX_TAGS)
 
     @model_validator(mode="before")
     @classmethod
@@ -79,6 +83,11 @@ class MonitoringEvent(BaseModel):
         if meta.get("created_at"):
             out.setdefault("occurredAt", meta["created_at"])
         return out
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_tag_names(value)
 
     @field_validator("type", mode="before")
     @classmethod

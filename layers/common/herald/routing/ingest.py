@@ -1,8 +1,9 @@
 """One code path for every door: SNS, EventBridge and POST /v1/events.
 
-event → normalise → pair firing/resolved (downtime) → select channels (channelIds or rules, then each
-channel's enabled and events filter, then the rules' time intervals, then flood control per channel) →
-one delivery per channel → SendMessageBatch → arm flood control for the channels that were queued.
+event → normalise → silences (an active one that matches, or the one that held back the firing of this
+recovery) → pair firing/resolved (downtime) → select channels (channelIds or rules, then each channel's
+enabled and events filter, then the rules' time intervals, then silenced, muted or flood control per
+channel) → one delivery per channel → SendMessageBatch → arm flood control for the channels that were queued.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from herald.models.notification import RECOVERY_EVENTS, Notification
 from herald.observability import NAMESPACE, logger
 from herald.routing import lifecycle, render, time_intervals
 from herald.routing import rules_repository as rules
+from herald.silences import service as silences
 from herald.timeutil import iso, utcnow
 
 
@@ -134,12 +136,15 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
     key = render.dedup_key(event)
     firing: lifecycle.Firing | None = None
     downtime = None
+    silence_id = silences.silenced_by(tenant_id, event, render.severity(event), utcnow())
     if key is not None:
         occurred = event.occurred_at.timestamp()
         if event.type in RECOVERY_EVENTS:
-            downtime = lifecycle.on_resolved(tenant_id, key, occurred).downtime_seconds
+            verdict = lifecycle.on_resolved(tenant_id, key, occurred)
+            downtime = verdict.downtime_seconds
+            silence_id = silence_id or verdict.silenced_by  # nobody heard of the firing: not of its end either
         elif event.type not in ("test", "custom"):
-            firing = lifecycle.on_firing(tenant_id, key, occurred)
+            firing = lifecycle.on_firing(tenant_id, key, occurred, silenced_by=silence_id)
     notification = render.to_notification(event, downtime)
     now = time.time()
     wanted, muted = select_channel_ids(tenant_id, event, notification.severity)
@@ -169,7 +174,8 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             )
         elif not channel.enabled or (channel.events is not None and event.type not in channel.events):
             continue
-        elif channel_id in muted:
+        elif (held := _held_back(silence_id, muted.get(channel_id))) is not None:
+            code, error, held_by = held
             logged.append(
                 _closed(
                     tenant_id,
@@ -178,9 +184,9 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
                     notification,
                     event_id,
                     status="suppressed",
-                    code="muted",
-                    error=f"Muted by time interval {muted[channel_id]}.",
-                    suppressed_by=muted[channel_id],
+                    code=code,
+                    error=error,
+                    suppressed_by=held_by,
                 )
             )
         elif firing is not None and firing.holds_back(channel_id, notification.severity, now):
@@ -199,6 +205,8 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             )
         else:
             queued.append(delivery.new_delivery(tenant_id, channel_id, channel.kind, notification, event_id=event_id))
+    if silence_id is not None:
+        logger.info("Event silenced", extra={"eventId": event_id, "silenceId": silence_id, "type": event.type})
     if logged:
         delivery_repository.put_many(logged)
     delivery.store_and_enqueue(queued)
@@ -211,6 +219,15 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
         {"channelId": d.channel_id, "kind": d.kind, "deliveryId": d.id, "status": d.status} for d in queued + logged
     ]
     return {"id": event_id, "deliveries": entries}
+
+
+def _held_back(silence_id: str | None, interval_id: str | None) -> tuple[str, str, str] | None:
+    """(code, error, id) when the tenant's own settings hold a delivery back: a silence, then a mute interval."""
+    if silence_id is not None:
+        return "silenced", f"Silenced by {silence_id}.", silence_id
+    if interval_id is not None:
+        return "muted", f"Muted by time interval {interval_id}.", interval_id
+    return None
 
 
 def _closed(
@@ -227,5 +244,5 @@ def _closed(
 ) -> Delivery:
     """A delivery that is logged final at once: it never goes to the queue."""
     base = delivery.new_delivery(tenant_id, channel_id, kind, notification, event_id=event_id)
-    final = {"status": status, "code": code, "error": error, "updated_at": iso(), "suppressed_by": suppressed_by}
-    return Delivery(**{**base.__dict__, **final})
+    changes = {"status": status, "code": code, "error": error, "updated_at": iso(), "suppressed_by": suppressed_by}
+    return Delivery(**{**base.__dict__, **changes})

@@ -1,6 +1,7 @@
 """Firing/resolved pairing by dedup key: downtime for recoveries, flood control for repeats.
 
-State per key (`T#<tenant>` / `INC#<dedupKey>`): whether it is firing, since when, and for each channel
+State per key (`T#<tenant>` / `INC#<dedupKey>`): whether it is firing, since when, the silence that held
+back its firing (`silencedBy`, so that the recovery is held back too), and for each channel
 when Herald last queued a firing to it and at which severity (`notified`). Flood control is per channel:
 a firing is held back from a channel only when that channel was already sent a firing for the key within
 the window at the same or a higher severity. The map is written (`arm`) only after the deliveries are
@@ -30,6 +31,7 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 class Verdict:
     notify: bool
     downtime_seconds: int | None = None
+    silenced_by: str | None = None  # the silence that held the firing back: the recovery is held back too
 
 
 @dataclass(frozen=True)
@@ -58,22 +60,33 @@ def _key(tenant_id: str, dedup_key: str) -> dict[str, str]:
     return {"pk": db.tenant_pk(tenant_id), "sk": f"INC#{dedup_key}"}
 
 
-def on_firing(tenant_id: str, dedup_key: str, occurred_at: float) -> Firing:
-    """Record that the key fires (the start of its downtime) and return its flood state. Arms nothing."""
+def on_firing(tenant_id: str, dedup_key: str, occurred_at: float, silenced_by: str | None = None) -> Firing:
+    """Record that the key fires (the start of its downtime) and return its flood state. Arms nothing.
+
+    `silenced_by`: the silence that holds this firing back. The key keeps the silence that held back its
+    first firing until a firing goes out, so that its recovery is held back only if no firing went out.
+    """
+    silence = ", silencedBy = if_not_exists(silencedBy, :silence)" if silenced_by else ""
+    values: dict[str, Any] = {
+        ":firing": "firing",
+        ":none": {},
+        ":at": Decimal(str(round(occurred_at, 3))),
+        ":ttl": int(time.time()) + STATE_TTL_SECONDS,
+    }
+    if silenced_by:
+        values[":silence"] = silenced_by
     response = db.table().update_item(
         Key=_key(tenant_id, dedup_key),
         UpdateExpression="SET #state = :firing, expiresAt = :ttl, firedAt = if_not_exists(firedAt, :at), "
-        "notified = if_not_exists(notified, :none)",
+        "notified = if_not_exists(notified, :none)" + (silence or " REMOVE silencedBy"),
         ExpressionAttributeNames={"#state": "state"},
-        ExpressionAttributeValues={
-            ":firing": "firing",
-            ":none": {},
-            ":at": Decimal(str(round(occurred_at, 3))),
-            ":ttl": int(time.time()) + STATE_TTL_SECONDS,
-        },
+        ExpressionAttributeValues=values,
         ReturnValues="ALL_OLD",
     )
     old: dict[str, Any] = response.get("Attributes", {})
+    if silenced_by and old.get("state") == "firing" and "silencedBy" not in old:
+        # An earlier firing of this key went out: its recovery must go out too.
+        db.table().update_item(Key=_key(tenant_id, dedup_key), UpdateExpression="REMOVE silencedBy")
     notified = old.get("notified") or {}
     return Firing(
         {
@@ -127,7 +140,7 @@ def on_resolved(tenant_id: str, dedup_key: str, occurred_at: float) -> Verdict:
     try:
         response = db.table().update_item(
             Key=_key(tenant_id, dedup_key),
-            UpdateExpression="SET #state = :resolved, resolvedAt = :at REMOVE firedAt, notified",
+            UpdateExpression="SET #state = :resolved, resolvedAt = :at REMOVE firedAt, notified, silencedBy",
             ConditionExpression=Attr("state").eq("firing"),
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={":resolved": "resolved", ":at": Decimal(str(round(occurred_at, 3)))},
@@ -140,4 +153,5 @@ def on_resolved(tenant_id: str, dedup_key: str, occurred_at: float) -> Verdict:
     old: dict[str, Any] = response.get("Attributes", {})
     fired = old.get("firedAt")
     downtime = max(0, int(occurred_at - float(fired))) if fired is not None else None
-    return Verdict(notify=True, downtime_seconds=downtime)
+    silenced_by = old.get("silencedBy")
+    return Verdict(notify=True, downtime_seconds=downtime, silenced_by=str(silenced_by) if silenced_by else None)
