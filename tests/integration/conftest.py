@@ -165,3 +165,22 @@ def deliver(aws: LocalAws) -> Any:
         raise AssertionError("the delivery queue did not empty")
 
     return run
+
+
+@pytest.fixture
+def clock(aws: LocalAws) -> Iterator[Any]:
+    """Herald's clock and moto's SQS delays, moved together by `clock.advance(seconds)` (tests/support/timers.py)."""
+    from tests.support.timers import Clock
+
+    moved = Clock()
+    yield moved
+    moved.stop()
+
+
+@pytest.fixture
+def timers(aws: LocalAws) -> Any:
+    """The timer function over the timer queue: `timers.run()` fires what is due, answers its outcomes."""
+    from tests.support.timers import Timers
+
+    source = next(source for source in aws.deployment.sqs_sources if source.function == "TimerFunction")
+    return Timers(aws.client("sqs"), source.queue_url, source.queue_arn)

@@ -65,6 +65,11 @@ class RuleNotFound(NotFound):
         super().__init__(f"Rule {rule_id} not found.", code="rule_not_found")
 
 
+class AlertNotFound(NotFound):
+    def __init__(self, dedup_key: str) -> None:
+        super().__init__(f"No firing alert has the dedupKey '{dedup_key}'.", code="alert_not_found")
+
+
 class DeliveryNotFound(NotFound):
     def __init__(self, delivery_id: str) -> None:
         super().__init__(f"Delivery {delivery_id} not found.", code="delivery_not_found")

@@ -113,6 +113,11 @@ def find_key_by_digest(digest: str) -> ApiKey | None:
     return _key_item_to_model(items[0]) if items else None
 
 
+def get_key(tenant_id: str, key_id: str) -> ApiKey | None:
+    item = db.table().get_item(Key={"pk": db.tenant_pk(tenant_id), "sk": f"KEY#{key_id}"}).get("Item")
+    return _key_item_to_model(item) if item else None
+
+
 def list_keys(tenant_id: str, limit: int, token: str | None) -> tuple[list[ApiKey], str | None]:
     items, next_token = db.query_page(pk=db.tenant_pk(tenant_id), sk_prefix="KEY#", limit=limit, token=token)
     return [_key_item_to_model(item) for item in items], next_token

@@ -116,6 +116,8 @@ def to_item(delivery: Delivery) -> dict[str, Any]:
         "providerMessageId": delivery.provider_message_id,
         "notificationId": delivery.notification_id,
         "eventId": delivery.event_id,
+        "step": delivery.step,
+        "reminder": delivery.reminder,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     return item
@@ -142,6 +144,8 @@ def from_item(item: dict[str, Any]) -> Delivery:
         event_id=item.get("eventId"),
         not_before=item.get("notBefore"),
         attempt_base=int(item.get("attemptBase", 0)),
+        step=item.get("step"),
+        reminder=item.get("reminder"),
     )
 
 

@@ -70,6 +70,8 @@ class Delivery:
     event_id: str | None = None
     not_before: float | None = None
     attempt_base: int = 0  # attempts made before the last redrive: the retry schedule starts again after it
+    step: int | None = None  # the escalation step (index in the rule's steps) this delivery belongs to
+    reminder: int | None = None  # the reminder's number (1, 2, ...) when this delivery is one
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
@@ -86,6 +88,10 @@ class Delivery:
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
         }
+        if self.step is not None:
+            body["step"] = self.step
+        if self.reminder is not None:
+            body["reminder"] = self.reminder
         if self.event_id:
             body["eventId"] = self.event_id
         else:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from herald.models.alert import MAX_STEPS, EscalationStep, RepeatEvery
 from herald.models.fields import DisplayName
 from herald.models.notification import Monitor, Severity, normalize_event_type
 from herald.timeutil import utcnow
@@ -128,3 +129,6 @@ class RuleWrite(BaseModel):
     enabled: StrictBool | None = None
     match: RuleMatch | None = None
     channel_ids: list[str] | None = Field(None, max_length=100)
+    # Escalation (models/alert.py): who is told when, while the alert fires unacknowledged.
+    steps: list[EscalationStep] | None = Field(None, max_length=MAX_STEPS)
+    repeat_every: RepeatEvery | None = Field(None, description="Re-notify every (at least 5m) until ack or recovery")

@@ -2,12 +2,12 @@
 
 event → normalise → pair firing/resolved (downtime) → select channels (channelIds or rules, then each
 channel's enabled and events filter, then flood control per channel) → one delivery per channel →
-SendMessageBatch → arm flood control for the channels that were queued.
+SendMessageBatch → arm flood control for the channels that were queued → a new alert starts its
+escalation (routing/escalation.py: the matching rule's later steps and reminders, on a timer).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,9 +26,9 @@ from herald.models.delivery import Delivery
 from herald.models.event import MonitoringEvent, RuleMatch
 from herald.models.notification import RECOVERY_EVENTS, Notification
 from herald.observability import NAMESPACE, logger
-from herald.routing import lifecycle, render
+from herald.routing import escalation, lifecycle, render
 from herald.routing import rules_repository as rules
-from herald.timeutil import iso
+from herald.timeutil import iso, now
 
 
 def parse_event(raw: Any, tenant_id: str | None = None) -> MonitoringEvent:
@@ -86,17 +86,27 @@ def _count(name: str, source: str) -> None:
         metric.add_dimension(name="source", value=source)
 
 
-def select_channel_ids(tenant_id: str, event: MonitoringEvent, severity: str) -> list[str]:
-    """`channelIds` when the event names them; otherwise the channels of every enabled rule that fits."""
+def matching_rules(tenant_id: str, event: MonitoringEvent, severity: str) -> list[dict[str, Any]]:
+    """Every enabled rule that fits the event; none when the event names its own `channelIds`."""
+    if event.channel_ids is not None:
+        return []
+    monitor_id = event.monitor.id if event.monitor else None
+    return [
+        rule
+        for rule in rules.all_rules(tenant_id)
+        if rule.get("enabled")
+        and RuleMatch.model_validate(rule.get("match") or {}).fits(event.type, severity, monitor_id)
+    ]
+
+
+def select_channel_ids(event: MonitoringEvent, matched: list[dict[str, Any]]) -> list[str]:
+    """`channelIds` when the event names them; otherwise the channels of the rules that fit (with the
+    first escalation step's: later steps come on the alert's timer)."""
     if event.channel_ids is not None:
         return list(dict.fromkeys(event.channel_ids))
-    monitor_id = event.monitor.id if event.monitor else None
     chosen: list[str] = []
-    for rule in rules.all_rules(tenant_id):
-        if rule.get("enabled") and RuleMatch.model_validate(rule.get("match") or {}).fits(
-            event.type, severity, monitor_id
-        ):
-            chosen.extend(rule.get("channelIds", []))
+    for rule in matched:
+        chosen.extend(escalation.first_channels(rule))
     return list(dict.fromkeys(chosen))
 
 
@@ -126,8 +136,12 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
         elif event.type not in ("test", "custom"):
             firing = lifecycle.on_firing(tenant_id, key, occurred)
     notification = render.to_notification(event, downtime)
-    now = time.time()
-    wanted = select_channel_ids(tenant_id, event, notification.severity)
+    at = now()
+    matched = matching_rules(tenant_id, event, notification.severity)
+    wanted = select_channel_ids(event, matched)
+    # Escalation: the alert follows the first matching rule with steps or repeatEvery.
+    policy = escalation.policy_of(matched) if firing is not None and firing.opened else None
+    steps = escalation.step_zero(policy)
     found = channel_repository.get_many(tenant_id, wanted)
     if strict_channels and event.channel_ids is not None:
         for channel_id in wanted:
@@ -154,7 +168,7 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             )
         elif not channel.enabled or (channel.events is not None and event.type not in channel.events):
             continue
-        elif firing is not None and firing.holds_back(channel_id, notification.severity, now):
+        elif firing is not None and firing.holds_back(channel_id, notification.severity, at):
             repeat = f"Already notified about '{key}' within the last few minutes at this severity or higher."
             logged.append(
                 _closed(
@@ -169,14 +183,20 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
                 )
             )
         else:
-            queued.append(delivery.new_delivery(tenant_id, channel_id, channel.kind, notification, event_id=event_id))
+            queued.append(
+                delivery.new_delivery(
+                    tenant_id, channel_id, channel.kind, notification, event_id=event_id, step=steps.get(channel_id)
+                )
+            )
     if logged:
         delivery_repository.put_many(logged)
     delivery.store_and_enqueue(queued)
     if firing is not None and key is not None:
         # Only now that the deliveries are queued: a failed or unheard event holds nothing back.
         channel_ids = [str(d.channel_id) for d in queued]
-        lifecycle.arm(tenant_id, key, firing, channel_ids=channel_ids, severity=notification.severity, now=now)
+        lifecycle.arm(tenant_id, key, firing, channel_ids=channel_ids, severity=notification.severity, now=at)
+        if firing.opened:
+            escalation.start(tenant_id, key, policy, notification=notification, event_id=event_id, started_at=at)
     _count("EventIngested", "all")
     entries = [
         {"channelId": d.channel_id, "kind": d.kind, "deliveryId": d.id, "status": d.status} for d in queued + logged
