@@ -161,9 +161,11 @@ def test_ack_of_an_unknown_or_resolved_alert_is_404(api, key):
 
     resolved = api.post(f"/v1/alerts/{KEY}/ack", key=key)
     unknown = api.post("/v1/alerts/nope/ack", key=key)
+    too_long = api.post(f"/v1/alerts/{'k' * 1100}/ack", key=key)
 
     assert (resolved.status, resolved.json["code"]) == (404, "alert_not_found")
     assert (unknown.status, unknown.json["code"]) == (404, "alert_not_found")
+    assert (too_long.status, too_long.json["code"]) == (404, "alert_not_found")
 
 
 def test_a_rule_without_steps_or_reminders_sets_no_timer(api, key, clock, timers):

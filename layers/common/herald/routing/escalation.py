@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from herald.auth import repository as keys
 from herald.channels import repository as channel_repository
 from herald.delivery import service as delivery
+from herald.errors import AlertNotFound
 from herald.models.alert import Alert, Policy, TimerMessage
 from herald.models.notification import Notification
 from herald.observability import logger
@@ -23,6 +24,8 @@ from herald.routing import lifecycle, timers
 from herald.routing import rules_repository as rules
 from herald.settings import get_settings
 from herald.timeutil import iso, now
+
+MAX_KEY_BYTES = 1000  # DynamoDB's sort key limit (1024 bytes) less `INC#`
 
 
 def policy_of(matched_rules: list[dict[str, Any]]) -> Policy | None:
@@ -190,6 +193,8 @@ def process_batch(records: list[dict[str, Any]]) -> dict[str, Any]:
 def acknowledge(tenant_id: str, dedup_key: str, key_id: str) -> dict[str, Any]:
     """Acknowledge a firing alert in the name of the caller's key: no further steps or reminders.
     Raises AlertNotFound."""
+    if len(dedup_key.encode()) > MAX_KEY_BYTES:
+        raise AlertNotFound(dedup_key[:64] + "…")  # longer than any key Herald can store: not an alert of ours
     key = keys.get_key(tenant_id, key_id)
     by = {"keyId": key_id, "keyName": key.name if key else ""}
     alert = lifecycle.acknowledge(tenant_id, dedup_key, at=iso(), by=by)
