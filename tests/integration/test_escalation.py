@@ -221,3 +221,37 @@ def test_a_step_naming_another_tenants_channel_is_422(api, key):
 
     assert reply.status == 422, reply.text
     assert reply.json["details"] == [{"field": "steps.1.channelIds.0", "message": f"Unknown channel id '{theirs}'"}]
+
+
+def test_a_second_ack_keeps_the_first_and_a_viewer_can_list_but_not_ack(api, key):
+    from herald.auth import service as auth
+
+    two_steps(api, key)
+    fire(api, key)
+    viewer = str(auth.create_api_key("acme", "viewer", "wallboard").key)
+
+    first = api.post(f"/v1/alerts/{KEY}/ack", key=key)
+    again = api.post(f"/v1/alerts/{KEY}/ack", key=key)
+    refused = api.post(f"/v1/alerts/{KEY}/ack", key=viewer)
+    listed = api.get("/v1/alerts", key=viewer)
+    bad_state = api.get("/v1/alerts", key=viewer, query={"state": "open"})
+
+    assert again.json == first.json and first.json["ackedAt"]
+    assert refused.status == 403
+    assert [a["dedupKey"] for a in listed.json["data"]] == [KEY]
+    assert (bad_state.status, bad_state.json["code"]) == (400, "invalid_query")
+
+
+def test_steps_removed_from_the_rule_stop_the_alert_at_its_next_timer(api, key, clock, timers):
+    first, second = channel(api, key), channel(api, key)
+    steps = [{"after": "0m", "channelIds": [first]}, {"after": "15m", "channelIds": [second]}]
+    rule = escalating_rule(api, key, steps=steps, channelIds=[first])
+    fire(api, key)
+
+    patched = api.patch(f"/v1/rules/{rule['id']}", key=key, body={"steps": None})
+    clock.advance(15 * 60)
+    outcomes = timers.run()
+
+    assert patched.status == 200 and "steps" not in patched.json
+    assert [(t["action"], t["reason"]) for t in outcomes] == [("nothing", "rule_changed")]
+    assert sent(api, key) == [(first, 0, None)]
