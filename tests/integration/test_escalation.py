@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from herald import aws as herald_aws
+from local.faults import FaultInjector
 from tests.integration.test_routing import MONITOR, channel
 
 DOWN = {"type": "monitor.down", "monitor": MONITOR, "severity": "critical"}
@@ -255,3 +257,19 @@ def test_steps_removed_from_the_rule_stop_the_alert_at_its_next_timer(api, key, 
     assert patched.status == 200 and "steps" not in patched.json
     assert [(t["action"], t["reason"]) for t in outcomes] == [("nothing", "rule_changed")]
     assert sent(api, key) == [(first, 0, None)]
+
+
+def test_an_event_that_failed_to_queue_opens_its_alert_when_tried_again(api, key, clock, timers):
+    _, second = two_steps(api, key)
+    # SQS refuses the deliveries through all of Herald's tries: the key is recorded firing, the alert not.
+    outage = FaultInjector({"sqs.SendMessageBatch": 1.0}, limit=5)
+    outage.attach(herald_aws.client("sqs"))
+
+    failed = api.post("/v1/events", key=key, body=DOWN)
+    fire(api, key)
+    clock.advance(15 * 60)
+    outcomes = timers.run()
+
+    assert failed.status == 500
+    assert [(t["action"], t["number"]) for t in outcomes] == [("step", 1)]
+    assert [d for d in sent(api, key) if d[0] == second] == [(second, 1, None)]

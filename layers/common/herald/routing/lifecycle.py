@@ -53,7 +53,7 @@ class Firing:
     """The key's flood state as it was before this event: the channels already told, and when."""
 
     notified: Mapping[str, Notified] = field(default_factory=dict)
-    opened: bool = False  # the key was not firing before this event: a new alert starts
+    opened: bool = False  # the key was not firing (or its alert never opened) before this event: it starts
 
     def holds_back(self, channel_id: str, severity: str, now: float, window: int = FLOOD_WINDOW_SECONDS) -> bool:
         """True when `channel_id` was sent this key within `window` s at `severity` or higher."""
@@ -90,7 +90,8 @@ def on_firing(tenant_id: str, dedup_key: str, occurred_at: float) -> Firing:
             for channel, entry in notified.items()
             if isinstance(entry, dict)
         },
-        opened=old.get("state") != "firing",
+        # Also when it fires but was never opened: an event whose deliveries failed to queue, tried again.
+        opened=old.get("state") != "firing" or "startedAt" not in old,
     )
 
 
