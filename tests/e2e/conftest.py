@@ -40,6 +40,7 @@ _READY = re.compile(r"Herald local stack ready in ([0-9.]+) s")
 # The name HTTPS receivers are reached by: the stack's /etc/hosts (HERALD_LOCAL_HOSTS) maps it to 127.0.0.1,
 # and its certificate comes from the session's test CA, which the stack trusts through HERALD_CA_BUNDLE.
 TLS_NAME = "receiver.herald.test"
+TIMER_SCALE = 0.01
 _ADMIN_KEY = re.compile(r"Admin API key \(tenant dev\): (hrld_[A-Za-z0-9_-]+)")
 
 
@@ -191,6 +192,8 @@ def start_stack(directory: Path, **extra_env: str) -> Stack:
         "HERALD_AWS_PORT": str(aws_port),
         "HERALD_EGRESS_ALLOW": "127.0.0.1",
         "HERALD_RETRY_SCHEDULE": "1,1,1",
+        # Alert timers 100x faster (local stack only): a 10m escalation step comes due in 6 s.
+        "HERALD_TIMER_SCALE": str(TIMER_SCALE),
         "HERALD_LOCAL_EVENT_LOG": str(directory / "events.jsonl"),
         # Suites that do not test throttling poll the API hard: no usage plan or stage limit may refuse them.
         "HERALD_LOCAL_PARAMETERS": "ApiRateLimit=100000 ApiBurstLimit=100000 "

@@ -117,13 +117,14 @@ def key(aws: LocalAws) -> str:
 
 
 @pytest.fixture
-def clock(aws: LocalAws, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Herald's clock (herald.timeutil.utcnow), moved by the test through HERALD_CLOCK_FILE."""
-    from tests.support.clock import CLOCK_VARIABLE, FileClock
+def clock(aws: LocalAws) -> Iterator[Any]:
+    """Herald's clock and moto's SQS delays, moved together: `clock.set(moment)` or `clock.advance(seconds)`
+    (tests/support/timers.py)."""
+    from tests.support.timers import Clock
 
-    monkeypatch.setenv(CLOCK_VARIABLE, str(tmp_path / "clock"))
-    _reset_herald()
-    return FileClock(tmp_path / "clock")
+    moved = Clock()
+    yield moved
+    moved.stop()
 
 
 @pytest.fixture
@@ -189,3 +190,12 @@ def loopback_receiver(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterato
     with ZooReceiver(Behaviour.KEEPALIVE) as serving:
         yield serving
     http.get_session.cache_clear()
+
+
+@pytest.fixture
+def timers(aws: LocalAws) -> Any:
+    """The timer function over the timer queue: `timers.run()` fires what is due, answers its outcomes."""
+    from tests.support.timers import Timers
+
+    source = next(source for source in aws.deployment.sqs_sources if source.function == "TimerFunction")
+    return Timers(aws.client("sqs"), source.queue_url, source.queue_arn)

@@ -30,6 +30,7 @@ SAMPLES = {
     "ingest-sns.json": "IngestFunction",
     "ingest-eventbridge.json": "IngestFunction",
     "sender-sqs.json": "SenderFunction",
+    "timer-sqs.json": "TimerFunction",
 }
 
 
@@ -231,3 +232,16 @@ def test_given_a_queued_delivery_when_the_sender_gets_it_in_the_sample_shape_the
     assert status == 200
     assert (delivery["status"], delivery["channelId"]) == ("delivered", email_channel)
     assert aws.client("ses").get_send_quota()["SentLast24Hours"] == 1
+
+
+def test_the_sample_timer_of_an_alert_that_is_not_firing_does_nothing(aws):
+    auth.ensure_tenant("dev")
+
+    result = invoke(aws, "TimerFunction", sample("timer-sqs.json"))
+
+    assert result == {
+        "batchItemFailures": [],
+        "timers": [
+            {"dedupKey": "mon_abc123", "action": "nothing", "reason": "resolved", "number": None, "deliveries": 0}
+        ],
+    }

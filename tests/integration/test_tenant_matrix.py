@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -76,6 +77,8 @@ ROUTES: dict[str, Route] = {
     "GET /v1/time-intervals/<interval_id>": Route(Role.viewer),
     "PUT /v1/time-intervals/<interval_id>": Route(Role.editor, body=INTERVAL),
     "DELETE /v1/time-intervals/<interval_id>": Route(Role.editor, 204),
+    "GET /v1/alerts": Route(Role.viewer),
+    "POST /v1/alerts/<dedup_key>/ack": Route(Role.editor),
     "GET /v1/api-keys": Route(Role.admin),
     "POST /v1/api-keys": Route(Role.admin, 201, {"name": "ci", "role": "viewer"}),
     "DELETE /v1/api-keys/<key_id>": Route(Role.admin, 204),
@@ -109,6 +112,7 @@ class Objects:
             "key_id": lambda: self._create("/v1/api-keys", {"name": "spare", "role": "viewer"}),
             "delivery_id": self._failed_delivery,
             "silence_id": lambda: self._create("/v1/silences", SILENCE),
+            "dedup_key": self._firing_alert,
         }
 
     def get(self, name: str, fresh: bool = False) -> str:
@@ -132,6 +136,14 @@ class Objects:
         reply = self.api.post(path, key=self.admin, body=body)
         assert reply.status == 201, reply.text
         return str(reply.json["id"])
+
+    def _firing_alert(self) -> str:
+        """An event with a fresh dedupKey: a firing alert of the tenant."""
+        key = f"{self.tenant_id}-{uuid.uuid4().hex[:12]}"
+        event = {"type": "monitor.down", "dedupKey": key, "channelIds": [self.get("channel_id")]}
+        reply = self.api.post("/v1/events", key=self.admin, body=event)
+        assert reply.status == 202, reply.text
+        return key
 
     def _failed_delivery(self) -> str:
         """A channel test that SES refuses (unverified sender): a failed delivery, so redrivable."""

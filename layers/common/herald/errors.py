@@ -70,6 +70,11 @@ class TimeIntervalNotFound(NotFound):
         super().__init__(f"Time interval {interval_id} not found.", code="time_interval_not_found")
 
 
+class AlertNotFound(NotFound):
+    def __init__(self, dedup_key: str) -> None:
+        super().__init__(f"No firing alert has the dedupKey '{dedup_key}'.", code="alert_not_found")
+
+
 class DeliveryNotFound(NotFound):
     def __init__(self, delivery_id: str) -> None:
         super().__init__(f"Delivery {delivery_id} not found.", code="delivery_not_found")

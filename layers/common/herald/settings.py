@@ -16,6 +16,11 @@ class Settings(BaseModel):
     table_name: str = Field("herald", alias="HERALD_TABLE_NAME")
     queue_url: str = Field("", alias="HERALD_QUEUE_URL")
     dlq_url: str = Field("", alias="HERALD_DLQ_URL")
+    # Alert timers (escalation steps, reminders): delayed messages, re-checked when they arrive.
+    timer_queue_url: str = Field("", alias="HERALD_TIMER_QUEUE_URL")
+    # Local stack and tests only (never in template.yaml): every step and reminder wait times this, so
+    # an end-to-end test sees a 15m step come due in seconds.
+    timer_scale: float = Field(1.0, gt=0, le=1, alias="HERALD_TIMER_SCALE")
     kms_key_id: str = Field("alias/herald", alias="HERALD_KMS_KEY_ID")
     sender_email: str = Field("alerts@example.com", alias="HERALD_SENDER_EMAIL")
     # The SES configuration set e-mail goes out with: its event destination counts bounces and complaints.

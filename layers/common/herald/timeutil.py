@@ -1,7 +1,8 @@
 """Time in one format: UTC, ISO 8601 with a trailing Z; and the one clock Herald's decisions read.
 
-`utcnow()` is that clock: code that decides by the time (silences, time intervals, ...) reads it. In AWS it
-is the system's. Tests move it without sleeping: in one process with `set_clock`; across the local stack's
+`utcnow()` (and `now()`, the same moment in seconds since the epoch) is that clock: code that decides by
+the time (flood control, silences, time intervals, alert steps and reminders) reads it. In AWS it is the
+system's. Tests move it without sleeping: in one process with `set_clock`; across the local stack's
 processes with `HERALD_CLOCK_FILE`, a file holding an ISO moment read at every call (an empty or missing
 file means the system clock).
 """
@@ -38,6 +39,11 @@ def utcnow() -> datetime:
     return _clock()
 
 
+def now() -> float:
+    """Seconds since the epoch, from the same clock."""
+    return _clock().timestamp()
+
+
 def set_clock(clock: Callable[[], datetime] | None) -> None:
     """Replace the clock (tests); None puts the system clock back."""
     global _clock
@@ -47,6 +53,11 @@ def set_clock(clock: Callable[[], datetime] | None) -> None:
 def iso(moment: datetime | None = None) -> str:
     moment = moment or utcnow()
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def iso_at(seconds: float) -> str:
+    """`iso` of a moment given in seconds since the epoch."""
+    return iso(datetime.fromtimestamp(seconds, UTC))
 
 
 def parse_iso(value: str) -> datetime:

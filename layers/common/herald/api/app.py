@@ -26,7 +26,18 @@ from aws_lambda_powertools.event_handler.openapi.models import (
 from herald import __version__
 from herald.api import document, errors, request
 from herald.api.contract import OpenApiDocument, answers
-from herald.api.routes import channels, deliveries, events, intervals, keys, meta, preview, settings, silences
+from herald.api.routes import (
+    alerts,
+    channels,
+    deliveries,
+    events,
+    intervals,
+    keys,
+    meta,
+    preview,
+    settings,
+    silences,
+)
 from herald.errors import HeraldError
 from herald.settings import Settings
 
@@ -46,7 +57,7 @@ def _cors() -> CORSConfig | None:
 resolver = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request.read_json, cors=_cors())
 resolver._request_validation_middleware = request.JsonRequestValidation()
 resolver.use([request.refuse_unknown_query])
-for group in (meta, channels, deliveries, preview, events, intervals, silences, keys, settings):
+for group in (meta, channels, deliveries, preview, events, intervals, silences, alerts, keys, settings):
     resolver.include_router(group.router)
 
 SECURITY_SCHEMES: dict[str, APIKey | HTTPBase | OAuth2 | OpenIdConnect | HTTPBearer | MutualTLS] = {

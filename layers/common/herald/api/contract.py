@@ -121,6 +121,22 @@ class SilenceView(_Open):
     createdBy: str = Field(description="The name of the API key that created it")  # noqa: N815
     state: Literal["pending", "active", "expired"]
 
+    steps: list[dict[str, Any]] | None = Field(None, description="Escalation steps, on a rule that has them")
+    repeatEvery: str | None = Field(None, description="The reminder interval, on a rule that has one")  # noqa: N815
+
+
+class AlertView(_Open):
+    model_config = _example(examples.ALERT)
+    dedupKey: str  # noqa: N815
+    state: Literal["firing", "resolved"]
+    startedAt: str | None = Field(description="When Herald saw the alert start firing")  # noqa: N815
+    ruleId: str | None = Field(description="The rule whose steps and reminders it follows, if any")  # noqa: N815
+    step: int | None = Field(description="The last escalation step that fired (0 = the first)")
+    reminders: int = Field(description="Reminders sent so far")
+    acknowledged: bool
+    ackedAt: str | None  # noqa: N815
+    ackedBy: dict[str, str] | None = Field(description="The key that acknowledged: keyId and keyName")  # noqa: N815
+
 
 class DeliveryView(_Open):
     model_config = _example(examples.DELIVERY)
@@ -130,6 +146,8 @@ class DeliveryView(_Open):
     suppressedBy: str | None = Field(  # noqa: N815
         None, description="Only on a suppressed delivery with code `muted`: the id of the time interval"
     )
+    step: int | None = Field(None, description="The escalation step this delivery belongs to, if any")
+    reminder: int | None = Field(None, description="The reminder's number, when this delivery is one")
 
 
 class KeyView(_Open):
@@ -174,6 +192,11 @@ class TimeIntervalPage(_Page):
 class SilencePage(_Page):
     model_config = _example({"data": [examples.SILENCE], "nextToken": None})
     data: list[SilenceView]
+
+
+class AlertPage(_Page):
+    model_config = _example({"data": [examples.ALERT], "nextToken": None})
+    data: list[AlertView]
 
 
 class DeliveryPage(_Page):
@@ -238,7 +261,7 @@ ERRORS: dict[int, str] = {
     400: "The request cannot be read: not JSON, nested too deep, an unknown or bad query value or header",
     401: "Missing or unknown API key (API Gateway's answer)",
     403: "The key's role is too low for this route",
-    404: "No such object in this tenant",
+    404: "No such object in this tenant (for an alert: none firing with that dedupKey)",
     409: "The object's state forbids it (the code says which)",
     413: "The body is larger than 64 KiB",
     422: "Fields that break their rules, each named in `details`",

@@ -97,6 +97,20 @@ SILENCE: dict[str, Any] = {
     "updatedAt": CREATED,
 }
 
+ALERT: dict[str, Any] = {
+    "dedupKey": "mon_abc123",
+    "state": "firing",
+    "startedAt": CREATED,
+    "ruleId": RULE_ID,
+    "step": 1,
+    "reminders": 2,
+    "acknowledged": True,
+    "ackedAt": "2026-05-15T08:52:10.004Z",
+    "ackedBy": {"keyId": KEY_ID, "keyName": "on-call console"},
+    "title": "Checkout API is down",
+    "severity": "critical",
+}
+
 DELIVERY: dict[str, Any] = {
     "id": DELIVERY_ID,
     "channelId": CHANNEL_ID,

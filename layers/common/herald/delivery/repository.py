@@ -117,6 +117,8 @@ def to_item(delivery: Delivery) -> dict[str, Any]:
         "notificationId": delivery.notification_id,
         "eventId": delivery.event_id,
         "suppressedBy": delivery.suppressed_by,
+        "step": delivery.step,
+        "reminder": delivery.reminder,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     return item
@@ -144,6 +146,8 @@ def from_item(item: dict[str, Any]) -> Delivery:
         not_before=item.get("notBefore"),
         attempt_base=int(item.get("attemptBase", 0)),
         suppressed_by=item.get("suppressedBy"),
+        step=item.get("step"),
+        reminder=item.get("reminder"),
     )
 
 

@@ -69,6 +69,8 @@ def new_delivery(
     *,
     notification_id: str | None = None,
     event_id: str | None = None,
+    step: int | None = None,
+    reminder: int | None = None,
 ) -> Delivery:
     now = iso()
     return Delivery(
@@ -83,6 +85,8 @@ def new_delivery(
         updated_at=now,
         notification_id=notification_id,
         event_id=event_id,
+        step=step,
+        reminder=reminder,
     )
 
 

@@ -77,6 +77,8 @@ class Delivery:
     suppressed_by: str | None = (
         None  # what held a suppressed delivery back: a silence (silenced) or time interval (muted)
     )
+    step: int | None = None  # the escalation step (index in the rule's steps) this delivery belongs to
+    reminder: int | None = None  # the reminder's number (1, 2, ...) when this delivery is one
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
@@ -95,6 +97,10 @@ class Delivery:
         }
         if self.suppressed_by:
             body["suppressedBy"] = self.suppressed_by
+        if self.step is not None:
+            body["step"] = self.step
+        if self.reminder is not None:
+            body["reminder"] = self.reminder
         if self.event_id:
             body["eventId"] = self.event_id
         else:

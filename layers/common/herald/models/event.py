@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from herald.models.alert import MAX_STEPS, EscalationStep, RepeatEvery
 from herald.models.fields import DisplayName
 from herald.models.notification import Monitor, Severity, normalize_event_type
 from herald.models.silence import MAX_TAGS, TagValue, check_tag_names
@@ -143,3 +144,6 @@ class RuleWrite(BaseModel):
     active_time_intervals: list[str] | None = Field(
         None, max_length=20, description="Time interval ids: outside all of them the rule routes nothing"
     )
+    # Escalation (models/alert.py): who is told when, while the alert fires unacknowledged.
+    steps: list[EscalationStep] | None = Field(None, max_length=MAX_STEPS)
+    repeat_every: RepeatEvery | None = Field(None, description="Re-notify every (at least 5m) until ack or recovery")

@@ -1,14 +1,15 @@
 """One code path for every door: SNS, EventBridge and POST /v1/events.
 
 event → normalise → silences (an active one that matches, or the one that held back the firing of this
-recovery) → pair firing/resolved (downtime) → select channels (channelIds or rules, then each channel's
-enabled and events filter, then the rules' time intervals, then silenced, muted or flood control per
-channel) → one delivery per channel → SendMessageBatch → arm flood control for the channels that were queued.
+recovery) → pair firing/resolved (downtime) → select channels (channelIds, or the rules that fit and are not
+muted by their time intervals, with their first escalation step; then each channel's enabled and events
+filter, then silenced, muted or flood control per channel) → one delivery per channel → SendMessageBatch →
+arm flood control for the channels that were queued → a new alert starts its escalation
+(routing/escalation.py: the matching rule's later steps and reminders, on a timer).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,10 +28,10 @@ from herald.models.delivery import Delivery
 from herald.models.event import MonitoringEvent, RuleMatch
 from herald.models.notification import RECOVERY_EVENTS, Notification
 from herald.observability import NAMESPACE, logger
-from herald.routing import lifecycle, render, time_intervals
+from herald.routing import escalation, lifecycle, render, time_intervals
 from herald.routing import rules_repository as rules
 from herald.silences import service as silences
-from herald.timeutil import iso, utcnow
+from herald.timeutil import iso, now, utcnow
 
 
 def parse_event(raw: Any, tenant_id: str | None = None) -> MonitoringEvent:
@@ -88,33 +89,43 @@ def _count(name: str, source: str) -> None:
         metric.add_dimension(name="source", value=source)
 
 
-def select_channel_ids(tenant_id: str, event: MonitoringEvent, severity: str) -> tuple[list[str], dict[str, str]]:
-    """`channelIds` when the event names them; otherwise the channels of every enabled rule that fits.
-
-    Also returns the channels that only muted rules chose (they are among the ids): channel id → the id
-    of the time interval that mutes it now (herald.routing.time_intervals).
-    """
+def matching_rules(tenant_id: str, event: MonitoringEvent, severity: str) -> list[dict[str, Any]]:
+    """Every enabled rule that fits the event; none when the event names its own `channelIds`."""
     if event.channel_ids is not None:
-        return list(dict.fromkeys(event.channel_ids)), {}
+        return []
     monitor_id = event.monitor.id if event.monitor else None
-    fitting = [
+    return [
         rule
         for rule in rules.all_rules(tenant_id)
         if rule.get("enabled")
         and RuleMatch.model_validate(rule.get("match") or {}).fits(event.type, severity, monitor_id)
     ]
-    schedule = time_intervals.Schedule.load(tenant_id, fitting, utcnow())
-    chosen: list[str] = []
+
+
+def unmuted(tenant_id: str, matched: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The rules that route now, and the channels muted rules chose: channel id → the id of the time
+    interval that mutes it now (herald.routing.time_intervals)."""
+    schedule = time_intervals.Schedule.load(tenant_id, matched, utcnow())
+    routing: list[dict[str, Any]] = []
     muted: dict[str, str] = {}
-    for rule in fitting:
-        interval_id = schedule.muted_by(rule)
-        for channel_id in rule.get("channelIds", []):
-            if interval_id is None:
-                chosen.append(channel_id)
-            else:
+    for rule in matched:
+        if (interval_id := schedule.muted_by(rule)) is None:
+            routing.append(rule)
+        else:
+            for channel_id in escalation.first_channels(rule):
                 muted.setdefault(channel_id, interval_id)
-    muted = {channel_id: iid for channel_id, iid in muted.items() if channel_id not in chosen}
-    return list(dict.fromkeys([*chosen, *muted])), muted
+    return routing, muted
+
+
+def select_channel_ids(event: MonitoringEvent, routing: list[dict[str, Any]]) -> list[str]:
+    """`channelIds` when the event names them; otherwise the channels of the rules that route it (with the
+    first escalation step's: later steps come on the alert's timer)."""
+    if event.channel_ids is not None:
+        return list(dict.fromkeys(event.channel_ids))
+    chosen: list[str] = []
+    for rule in routing:
+        chosen.extend(escalation.first_channels(rule))
+    return list(dict.fromkeys(chosen))
 
 
 def ingest_once(
@@ -134,20 +145,17 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
     """
     event_id = new_id("evt")
     key = render.dedup_key(event)
-    firing: lifecycle.Firing | None = None
-    downtime = None
-    silence_id = silences.silenced_by(tenant_id, event, render.severity(event), utcnow())
-    if key is not None:
-        occurred = event.occurred_at.timestamp()
-        if event.type in RECOVERY_EVENTS:
-            verdict = lifecycle.on_resolved(tenant_id, key, occurred)
-            downtime = verdict.downtime_seconds
-            silence_id = silence_id or verdict.silenced_by  # nobody heard of the firing: not of its end either
-        elif event.type not in ("test", "custom"):
-            firing = lifecycle.on_firing(tenant_id, key, occurred, silenced_by=silence_id)
+    firing, downtime, silence_id = _pair(tenant_id, event, key)
     notification = render.to_notification(event, downtime)
-    now = time.time()
-    wanted, muted = select_channel_ids(tenant_id, event, notification.severity)
+    at = now()
+    routing, muted = unmuted(tenant_id, matching_rules(tenant_id, event, notification.severity))
+    wanted = select_channel_ids(event, routing)
+    muted = {channel_id: interval for channel_id, interval in muted.items() if channel_id not in wanted}
+    wanted += list(muted)  # looked up and logged `muted`, never queued
+    # Escalation: the alert follows the first routing rule with steps or repeatEvery (a silenced one: none).
+    opened = firing is not None and firing.opened and silence_id is None
+    policy = escalation.policy_of(routing) if opened else None
+    steps = escalation.step_zero(policy)
     found = channel_repository.get_many(tenant_id, wanted)
     if strict_channels and event.channel_ids is not None:
         for channel_id in wanted:
@@ -189,7 +197,7 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
                     suppressed_by=held_by,
                 )
             )
-        elif firing is not None and firing.holds_back(channel_id, notification.severity, now):
+        elif firing is not None and firing.holds_back(channel_id, notification.severity, at):
             repeat = f"Already notified about '{key}' within the last few minutes at this severity or higher."
             logged.append(
                 _closed(
@@ -204,7 +212,11 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
                 )
             )
         else:
-            queued.append(delivery.new_delivery(tenant_id, channel_id, channel.kind, notification, event_id=event_id))
+            queued.append(
+                delivery.new_delivery(
+                    tenant_id, channel_id, channel.kind, notification, event_id=event_id, step=steps.get(channel_id)
+                )
+            )
     if silence_id is not None:
         logger.info("Event silenced", extra={"eventId": event_id, "silenceId": silence_id, "type": event.type})
     if logged:
@@ -213,12 +225,33 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
     if firing is not None and key is not None:
         # Only now that the deliveries are queued: a failed or unheard event holds nothing back.
         channel_ids = [str(d.channel_id) for d in queued]
-        lifecycle.arm(tenant_id, key, firing, channel_ids=channel_ids, severity=notification.severity, now=now)
+        lifecycle.arm(tenant_id, key, firing, channel_ids=channel_ids, severity=notification.severity, now=at)
+        if firing.opened:
+            escalation.start(tenant_id, key, policy, notification=notification, event_id=event_id, started_at=at)
     _count("EventIngested", "all")
     entries = [
         {"channelId": d.channel_id, "kind": d.kind, "deliveryId": d.id, "status": d.status} for d in queued + logged
     ]
     return {"id": event_id, "deliveries": entries}
+
+
+def _pair(
+    tenant_id: str, event: MonitoringEvent, key: str | None
+) -> tuple[lifecycle.Firing | None, int | None, str | None]:
+    """The event's place in its key's life: the firing's flood state, a recovery's downtime, and the silence
+    that holds it back (an active one that matches, or the one that held back the firing this recovers)."""
+    firing: lifecycle.Firing | None = None
+    downtime = None
+    silence_id = silences.silenced_by(tenant_id, event, render.severity(event), utcnow())
+    if key is not None:
+        occurred = event.occurred_at.timestamp()
+        if event.type in RECOVERY_EVENTS:
+            verdict = lifecycle.on_resolved(tenant_id, key, occurred)
+            downtime = verdict.downtime_seconds
+            silence_id = silence_id or verdict.silenced_by  # nobody heard of the firing: not of its end either
+        elif event.type not in ("test", "custom"):
+            firing = lifecycle.on_firing(tenant_id, key, occurred, silenced_by=silence_id)
+    return firing, downtime, silence_id
 
 
 def _held_back(silence_id: str | None, interval_id: str | None) -> tuple[str, str, str] | None:

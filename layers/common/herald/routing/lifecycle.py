@@ -7,11 +7,16 @@ a firing is held back from a channel only when that channel was already sent a f
 the window at the same or a higher severity. The map is written (`arm`) only after the deliveries are
 queued, so an event that failed, or reached nobody, holds nothing back; a crash between the two can only
 make Herald send again, never stay silent.
+
+The same item is the alert (models/alert.py): `open_alert` starts it when the key begins to fire
+(`startedAt`, the rule whose steps and reminders it follows, `step`, `reminders`, the notification to
+repeat), `acknowledge` records who acknowledged it, and `advance` moves a step or reminder on exactly
+once, however often its timer arrives.
 """
 
 from __future__ import annotations
 
-import time
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +26,9 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from herald import db
+from herald.errors import AlertNotFound
+from herald.models.alert import Alert
+from herald.timeutil import now
 
 FLOOD_WINDOW_SECONDS = 300
 STATE_TTL_SECONDS = 90 * 24 * 3600
@@ -47,6 +55,7 @@ class Firing:
     """The key's flood state as it was before this event: the channels already told, and when."""
 
     notified: Mapping[str, Notified] = field(default_factory=dict)
+    opened: bool = False  # the key was not firing (or its alert never opened) before this event: it starts
 
     def holds_back(self, channel_id: str, severity: str, now: float, window: int = FLOOD_WINDOW_SECONDS) -> bool:
         """True when `channel_id` was sent this key within `window` s at `severity` or higher."""
@@ -71,7 +80,7 @@ def on_firing(tenant_id: str, dedup_key: str, occurred_at: float, silenced_by: s
         ":firing": "firing",
         ":none": {},
         ":at": Decimal(str(round(occurred_at, 3))),
-        ":ttl": int(time.time()) + STATE_TTL_SECONDS,
+        ":ttl": int(now()) + STATE_TTL_SECONDS,
     }
     if silenced_by:
         values[":silence"] = silenced_by
@@ -93,7 +102,9 @@ def on_firing(tenant_id: str, dedup_key: str, occurred_at: float, silenced_by: s
             channel: Notified(float(entry.get("at", 0)), str(entry.get("severity", "info")))
             for channel, entry in notified.items()
             if isinstance(entry, dict)
-        }
+        },
+        # Also when it fires but was never opened: an event whose deliveries failed to queue, tried again.
+        opened=old.get("state") != "firing" or "startedAt" not in old,
     )
 
 
@@ -155,3 +166,114 @@ def on_resolved(tenant_id: str, dedup_key: str, occurred_at: float) -> Verdict:
     downtime = max(0, int(occurred_at - float(fired))) if fired is not None else None
     silenced_by = old.get("silencedBy")
     return Verdict(notify=True, downtime_seconds=downtime, silenced_by=str(silenced_by) if silenced_by else None)
+
+
+def _seconds(value: float) -> Decimal:
+    return Decimal(str(round(value, 3)))
+
+
+def _conditional(**update: Any) -> bool:
+    """An update_item that may find its condition false: False then, instead of an error."""
+    try:
+        db.table().update_item(**update)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def open_alert(
+    tenant_id: str,
+    dedup_key: str,
+    *,
+    started_at: float,
+    rule_id: str | None,
+    notification: dict[str, Any],
+    event_id: str,
+) -> None:
+    """Start the alert of a key that has just begun to fire: step 0, no reminders, not acknowledged."""
+    values: dict[str, Any] = {
+        ":at": _seconds(started_at),
+        ":zero": 0,
+        # As JSON text: a notification's details may hold floats, which DynamoDB only takes as Decimals.
+        ":notification": json.dumps(notification),
+        ":event": event_id,
+    }
+    assign = "startedAt = :at, step = :zero, reminders = :zero, notification = :notification, eventId = :event"
+    remove = "ackedAt, ackedBy"
+    if rule_id is None:
+        remove += ", ruleId"
+    else:
+        assign += ", ruleId = :rule"
+        values[":rule"] = rule_id
+    _conditional(
+        Key=_key(tenant_id, dedup_key),
+        UpdateExpression=f"SET {assign} REMOVE {remove}",
+        ConditionExpression=Attr("state").eq("firing"),
+        ExpressionAttributeValues=values,
+    )
+
+
+def _alert(item: dict[str, Any]) -> Alert:
+    started = item.get("startedAt")
+    text = item.get("notification")
+    by = item.get("ackedBy")
+    return Alert(
+        dedup_key=str(item["sk"]).removeprefix("INC#"),
+        state=str(item.get("state", "resolved")),
+        started_at=float(started) if started is not None else None,
+        rule_id=item.get("ruleId"),
+        step=int(item.get("step", 0)),
+        reminders=int(item.get("reminders", 0)),
+        acked_at=item.get("ackedAt"),
+        acked_by={str(k): str(v) for k, v in by.items()} if isinstance(by, dict) else None,
+        notification=json.loads(text) if isinstance(text, str) else None,
+        event_id=item.get("eventId"),
+    )
+
+
+def get_alert(tenant_id: str, dedup_key: str) -> Alert | None:
+    item = db.table().get_item(Key=_key(tenant_id, dedup_key), ConsistentRead=True).get("Item")
+    return _alert(item) if item else None
+
+
+def list_alerts(tenant_id: str, state: str, limit: int, token: str | None) -> tuple[list[Alert], str | None]:
+    """A page of the tenant's alerts in `state`, newest key first (one partition, filtered)."""
+    items, next_token = db.query_page(
+        pk=db.tenant_pk(tenant_id),
+        sk_prefix="INC#",
+        limit=limit,
+        token=token,
+        keep=lambda item: item.get("state") == state,
+    )
+    return [_alert(item) for item in items], next_token
+
+
+def acknowledge(tenant_id: str, dedup_key: str, *, at: str, by: dict[str, str]) -> Alert:
+    """Acknowledge a firing alert (the first acknowledgement stands). Raises AlertNotFound."""
+    _conditional(
+        Key=_key(tenant_id, dedup_key),
+        UpdateExpression="SET ackedAt = :at, ackedBy = :by",
+        ConditionExpression=Attr("state").eq("firing") & Attr("ackedAt").not_exists(),
+        ExpressionAttributeValues={":at": at, ":by": by},
+    )
+    alert = get_alert(tenant_id, dedup_key)
+    if alert is None or alert.state != "firing":
+        raise AlertNotFound(dedup_key)
+    return alert
+
+
+def advance(tenant_id: str, dedup_key: str, started_at: float, counter: str, expected: int) -> bool:
+    """Move `step` or `reminders` from `expected` to the next, only while the same alert fires
+    unacknowledged: exactly one of several copies of a timer wins."""
+    return _conditional(
+        Key=_key(tenant_id, dedup_key),
+        UpdateExpression="SET #counter = :next",
+        ConditionExpression=Attr("state").eq("firing")
+        & Attr("startedAt").eq(_seconds(started_at))
+        & Attr("ackedAt").not_exists()
+        & Attr(counter).eq(expected),
+        ExpressionAttributeNames={"#counter": counter},
+        ExpressionAttributeValues={":next": expected + 1},
+    )
