@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
-from herald.errors import FieldError
+from herald.errors import FieldError, InvalidRequest, ValidationFailed
 
 
 def _description(model: type[BaseModel] | None, name: str) -> str | None:
@@ -18,6 +18,17 @@ def _description(model: type[BaseModel] | None, name: str) -> str | None:
         if name in (field_name, to_camel(field_name), field.alias):
             return field.description
     return None
+
+
+def parse_body[M: BaseModel](model: type[M], body: Any) -> M:
+    """A request body as `model`. Raises InvalidRequest unless it is a JSON object, ValidationFailed naming
+    each field that breaks its rule."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be a JSON object.", code="invalid_body")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, model, "")) from None
 
 
 def field_errors(exc: ValidationError, model: type[BaseModel] | None, prefix: str) -> list[FieldError]:

@@ -15,7 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from herald.adapters import registry
 from herald.adapters.base import Adapter
-from herald.adapters.validation import field_errors
+from herald.adapters.validation import field_errors, parse_body
 from herald.channels import repository
 from herald.channels.repository import ChannelItem
 from herald.crypto import context_for, get_crypto
@@ -55,15 +55,6 @@ def adapter_for(name: Any) -> Adapter:
         known = ", ".join(sorted(registry.ADAPTERS))
         raise InvalidRequest(f"Unknown kind '{name}'. Known kinds: {known}.", code="unknown_kind")
     return adapter
-
-
-def _envelope(body: Any) -> ChannelWrite:
-    if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.", code="invalid_body")
-    try:
-        return ChannelWrite.model_validate(body)
-    except ValidationError as exc:
-        raise ValidationFailed(field_errors(exc, ChannelWrite, "")) from None
 
 
 def _validate_config(adapter: Adapter, tenant_id: str, data: dict[str, Any]) -> ChannelConfig:
@@ -199,7 +190,7 @@ def _template_view(template: ChannelTemplate | dict[str, Any] | None) -> dict[st
 
 def create_channel(tenant_id: str, body: Any) -> dict[str, Any]:
     """Validate, encrypt and store a new channel. Raises InvalidRequest (400), ValidationFailed (422)."""
-    write = _envelope(body)
+    write = parse_body(ChannelWrite, body)
     kind_name = write.kind if write.kind is not None else write.type
     if kind_name is None:
         raise ValidationFailed([FieldError("kind", "kind is required")])
@@ -310,7 +301,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
 
     Raises ChannelNotFound, InvalidRequest, ValidationFailed.
     """
-    write = _envelope(body)
+    write = parse_body(ChannelWrite, body)
     stored_item = repository.get(tenant_id, channel_id)
     if stored_item is None:
         raise ChannelNotFound(channel_id)

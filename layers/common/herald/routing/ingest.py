@@ -182,7 +182,12 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
             )
         elif not channel.enabled or (channel.events is not None and event.type not in channel.events):
             continue
-        elif (held := _held_back(silence_id, muted.get(channel_id))) is not None:
+        elif held := _held_back(
+            silence_id,
+            muted.get(channel_id),
+            firing is not None and firing.holds_back(channel_id, notification.severity, at),
+            key,
+        ):
             code, error, held_by = held
             logged.append(
                 _closed(
@@ -195,20 +200,6 @@ def ingest_event(tenant_id: str, event: MonitoringEvent, *, strict_channels: boo
                     code=code,
                     error=error,
                     suppressed_by=held_by,
-                )
-            )
-        elif firing is not None and firing.holds_back(channel_id, notification.severity, at):
-            repeat = f"Already notified about '{key}' within the last few minutes at this severity or higher."
-            logged.append(
-                _closed(
-                    tenant_id,
-                    channel_id,
-                    channel.kind,
-                    notification,
-                    event_id,
-                    status="suppressed",
-                    code="flood_control",
-                    error=repeat,
                 )
             )
         else:
@@ -254,12 +245,20 @@ def _pair(
     return firing, downtime, silence_id
 
 
-def _held_back(silence_id: str | None, interval_id: str | None) -> tuple[str, str, str] | None:
-    """(code, error, id) when the tenant's own settings hold a delivery back: a silence, then a mute interval."""
+def _held_back(
+    silence_id: str | None, interval_id: str | None, flooded: bool, key: str | None
+) -> tuple[str, str, str | None] | None:
+    """(code, error, what held it) when a delivery is held back: a silence, a mute interval, then flood control."""
     if silence_id is not None:
         return "silenced", f"Silenced by {silence_id}.", silence_id
     if interval_id is not None:
         return "muted", f"Muted by time interval {interval_id}.", interval_id
+    if flooded:
+        return (
+            "flood_control",
+            f"Already notified about '{key}' within the last few minutes at this severity or higher.",
+            None,
+        )
     return None
 
 

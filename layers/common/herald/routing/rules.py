@@ -4,26 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
-from herald.adapters.validation import field_errors
+from herald.adapters.validation import parse_body
 from herald.channels import repository as channel_repository
-from herald.errors import FieldError, InvalidRequest, RuleNotFound, ValidationFailed
+from herald.errors import FieldError, RuleNotFound, ValidationFailed
 from herald.ids import new_id
 from herald.models.alert import duration_seconds
 from herald.models.event import RuleMatch, RuleWrite
 from herald.routing import rules_repository as repository
 from herald.routing import time_intervals
 from herald.timeutil import iso
-
-
-def _parse(body: Any) -> RuleWrite:
-    if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.", code="invalid_body")
-    try:
-        return RuleWrite.model_validate(body)
-    except ValidationError as exc:
-        raise ValidationFailed(field_errors(exc, RuleWrite, "")) from None
 
 
 def _check_channels(tenant_id: str, named: dict[str, list[str]]) -> None:
@@ -104,7 +93,7 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
 
 def create_rule(tenant_id: str, body: Any) -> dict[str, Any]:
     """Raises InvalidRequest, ValidationFailed (unknown channel ids name each one)."""
-    write = _parse(body)
+    write = parse_body(RuleWrite, body)
     if not write.channel_ids and not write.steps:
         raise _no_channels()
     _check_steps(write)
@@ -138,7 +127,7 @@ def list_rules(tenant_id: str, limit: int, token: str | None) -> dict[str, Any]:
 
 
 def update_rule(tenant_id: str, rule_id: str, body: Any) -> dict[str, Any]:
-    write = _parse(body)
+    write = parse_body(RuleWrite, body)
     item = repository.get(tenant_id, rule_id)
     if item is None:
         raise RuleNotFound(rule_id)

@@ -12,10 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
-from herald.adapters.validation import field_errors
-from herald.errors import Conflict, FieldError, InvalidRequest, TimeIntervalNotFound, ValidationFailed
+from herald.adapters.validation import parse_body
+from herald.errors import Conflict, FieldError, TimeIntervalNotFound
 from herald.ids import new_id
 from herald.models.interval import TimeIntervalWrite
 from herald.routing import intervals_repository as repository
@@ -23,15 +21,6 @@ from herald.routing import rules_repository
 from herald.timeutil import iso
 
 RULE_FIELDS = ("muteTimeIntervals", "activeTimeIntervals")
-
-
-def _parse(body: Any) -> TimeIntervalWrite:
-    if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.", code="invalid_body")
-    try:
-        return TimeIntervalWrite.model_validate(body)
-    except ValidationError as exc:
-        raise ValidationFailed(field_errors(exc, TimeIntervalWrite, "")) from None
 
 
 def _stored(write: TimeIntervalWrite) -> dict[str, Any]:
@@ -51,7 +40,7 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
 def create_interval(tenant_id: str, body: Any) -> dict[str, Any]:
     """Raises InvalidRequest, ValidationFailed (each bad field named, e.g. `timeIntervals.0.location`)."""
     now = iso()
-    item = {"id": new_id("ti"), **_stored(_parse(body)), "createdAt": now, "updatedAt": now}
+    item = {"id": new_id("ti"), **_stored(parse_body(TimeIntervalWrite, body)), "createdAt": now, "updatedAt": now}
     repository.put(tenant_id, item)
     return view(item)
 
@@ -71,7 +60,7 @@ def list_intervals(tenant_id: str, limit: int, token: str | None) -> dict[str, A
 
 def replace_interval(tenant_id: str, interval_id: str, body: Any) -> dict[str, Any]:
     """Replace name and entries. Raises InvalidRequest, ValidationFailed, TimeIntervalNotFound."""
-    write = _parse(body)
+    write = parse_body(TimeIntervalWrite, body)
     item = repository.get(tenant_id, interval_id)
     if item is None:
         raise TimeIntervalNotFound(interval_id)

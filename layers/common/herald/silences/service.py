@@ -11,10 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
-from herald.adapters.validation import field_errors
-from herald.errors import FieldError, InvalidRequest, SilenceNotFound, ValidationFailed
+from herald.adapters.validation import parse_body
+from herald.errors import FieldError, SilenceNotFound, ValidationFailed
 from herald.ids import new_id
 from herald.models.event import MonitoringEvent
 from herald.models.silence import SilenceWrite
@@ -26,15 +24,6 @@ from herald.timeutil import iso, parse_iso, utcnow
 
 MAX_DURATION = timedelta(days=365)
 RETENTION = timedelta(days=5)
-
-
-def _parse(body: Any) -> SilenceWrite:
-    if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.", code="invalid_body")
-    try:
-        return SilenceWrite.model_validate(body)
-    except ValidationError as exc:
-        raise ValidationFailed(field_errors(exc, SilenceWrite, "")) from None
 
 
 def _utc(moment: datetime, field: str) -> datetime:
@@ -107,7 +96,7 @@ def _expires(ends_at: datetime) -> int:
 
 def create_silence(tenant_id: str, created_by: str, body: Any) -> dict[str, Any]:
     """Raises InvalidRequest, ValidationFailed (each field named: matchers, their regexes, the window)."""
-    write = _parse(body)
+    write = parse_body(SilenceWrite, body)
     now = utcnow()
     starts_at = _utc(write.starts_at, "startsAt") if write.starts_at else now
     ends_at = _utc(write.ends_at, "endsAt")
