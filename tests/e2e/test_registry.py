@@ -91,7 +91,7 @@ def test_each_kind_is_listed_with_its_aliases_schema_and_secret_fields(
     listed: dict[str, dict[str, Any]], name: str
 ) -> None:
     entry, expected, adapter = listed[name], CONTRACT[name], ADAPTERS[name]
-    assert set(entry) == {"kind", "displayName", "aliases", "configSchema", "secretFields"}
+    assert set(entry) == {"kind", "displayName", "aliases", "configSchema", "secretFields", "template"}
 
     assert entry["displayName"] == adapter.display_name and entry["displayName"]
     assert set(entry["aliases"]) == expected.aliases == set(adapter.aliases)
