@@ -130,6 +130,15 @@ _responder = st.one_of(
 _targets = st.lists(name_text, min_size=1, max_size=4)
 _header_name = _regex(r"X-[A-Za-z0-9-]{1,20}")
 
+# A webhook's custom body: JSON templates a user would write (each renders a sample event into JSON).
+_BODY_TEMPLATES = st.sampled_from(
+    [
+        '{"text": {{ notification.title }}}',
+        '{"alert": {{ event.type }}, "severity": {{ event.severity | upper }}, "monitor": {{ monitor.name }}}',
+        "[{% for field in notification.fields %}{{ field.label }}{% if not loop.last %},{% endif %}{% endfor %}]",
+    ]
+)
+
 CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
     "email": _form({"addresses": st.lists(email, min_size=1, max_size=5)}, {"fromEmail": email, "replyTo": email}),
     "slack": _form({"webhookUrl": public_url}),
@@ -156,13 +165,26 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
             "tags": st.lists(st.text(_SAFE, min_size=1, max_size=50), max_size=5),
         },
     ),
-    "webhook": _form(
-        {"url": public_url},
-        {
-            "method": st.sampled_from(["POST", "PUT", "PATCH"]),
-            "headers": st.dictionaries(_header_name, secret, max_size=4),
-            "secret": st.one_of(secret, st.binary(min_size=8, max_size=32).map(_whsec)),
-        },
+    "webhook": _with(
+        _form(
+            {"url": public_url},
+            {
+                "method": st.sampled_from(["POST", "PUT", "PATCH"]),
+                "headers": st.dictionaries(_header_name, secret, max_size=4),
+                "secret": st.one_of(secret, st.binary(min_size=8, max_size=32).map(_whsec)),
+            },
+        ),
+        st.one_of(
+            st.just({}),
+            _form(
+                {
+                    "payloadFormat": st.sampled_from(
+                        ["herald", "kamustatus", "pixomonitor", "statusmate", "alertmanager"]
+                    )
+                }
+            ),
+            _form({"payloadFormat": st.just("custom"), "bodyTemplate": _BODY_TEMPLATES}),
+        ),
     ),
     "sms": st.one_of(
         _phone("twilio", twilio_credentials),

@@ -276,8 +276,10 @@ def check_voice(request: OutboundRequest, n: Notification) -> None:  # §15c
 
 
 def check_webhook(request: OutboundRequest, n: Notification) -> None:  # §24: our own JSON, nothing dropped
-    body = request.json_body()
-    assert body["notification"]["title"] == n.title and body["notification"]["body"] == n.body
+    body = request.json_body()  # every payloadFormat's body is a JSON object, whatever the text
+    assert isinstance(body, dict)
+    if "attempt" in body:  # Herald's own body (the default); the presets' fields are in their golden files
+        assert body["notification"]["title"] == n.title and body["notification"]["body"] == n.body
 
 
 CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
