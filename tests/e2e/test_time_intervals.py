@@ -48,8 +48,10 @@ def test_a_receiver_gets_nothing_while_muted_and_the_event_when_not(herald: Hera
 
     [record] = [herald.delivery(entry["deliveryId"]) for entry in muted if entry["channelId"] == hook]
     assert (record["status"], record["code"], record["suppressedBy"]) == ("suppressed", "muted", nights)
-    assert [entry["status"] for entry in sent if entry["channelId"] == hook] == ["queued"]
-    assert herald.settled(sent[0]["deliveryId"])["status"] == "delivered"
+    # Rules of other tests in this session's tenant may route the same events to their own channels.
+    [morning] = [entry for entry in sent if entry["channelId"] == hook]
+    assert morning["status"] == "queued"
+    assert herald.settled(morning["deliveryId"])["status"] == "delivered"
     # The muted event was never queued: the one request the receiver got is the morning's.
     assert [r.json()["monitor"]["id"] for r in receiver.requests] == [in_the_morning]
     assert arrived.path == "/quiet"
