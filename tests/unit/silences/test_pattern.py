@@ -1,4 +1,4 @@
-"""The silence regex engine: Python's syntax, RE2's guarantee (linear time, whole-value match)."""
+"""Silence regexes through RE2: linear time, whole-value match, and the answers Python's re gives."""
 
 from __future__ import annotations
 
@@ -40,39 +40,38 @@ def test_it_agrees_with_re_on_nested_quantifiers(text):
         assert SafePattern(pattern).fullmatch(text) == bool(re.fullmatch(pattern, text)), pattern
 
 
-def test_the_classic_evil_pattern_costs_at_most_states_times_length():
-    # (a+)+$ against "aaa…b" backtracks 2^n ways in Python's re. Here each character advances a set of
-    # states, each visited at most once: the work is bounded by construction, whatever the text.
+def test_the_classic_evil_pattern_answers_at_once_where_python_re_would_never_finish():
+    # (a+)+$ against "aaa…b" backtracks 2^n ways in Python's re (2^64 here: it would not end before the
+    # suite's timeout). RE2 is linear by construction: the answer comes after one pass over the text.
     evil = SafePattern("(a+)+$")
-    for length in (10, 100, 1000):
-        matched, visits = evil.fullmatch_counting("a" * length + "b")
-        assert not matched
-        assert visits <= evil.size * (length + 2)
-    assert evil.fullmatch("a" * 1000)
+    assert not evil.fullmatch("a" * 64 + "b")
+    assert not evil.fullmatch("a" * 100_000 + "b")
+    assert evil.fullmatch("a" * 100_000)
 
 
 @pytest.mark.parametrize(
     ("pattern", "why"),
     [
-        (r"(a)\1", "backreferences"),
-        ("(?=a)a", "lookarounds"),
-        ("(?<!a)b", "lookarounds"),
-        ("(?>a+)", "atomic groups"),
-        ("a++", "possessive quantifiers"),
-        ("(a)?(?(1)b|c)", "conditionals"),
-        ("(?i:a)b", "inline flags"),
-        (r"\bword", "word boundaries"),
-        ("[", "does not compile"),
-        ("a{3,2}", "does not compile"),
+        (r"(a)\1", "invalid escape sequence"),  # backreferences
+        ("(?=a)a", "invalid perl operator"),  # lookarounds
+        ("(?<!a)b", "invalid perl operator"),
+        ("(?>a+)", "invalid perl operator"),  # atomic groups
+        ("a++", "bad repetition operator"),  # possessive quantifiers
+        ("(a)?(?(1)b|c)", "invalid perl operator"),  # conditionals
+        ("[", "missing ]"),
+        ("a{3,2}", "invalid repetition size"),
+        ("(a{1,100}){1,100}", "invalid repetition size"),
         ("x" * (MAX_PATTERN_LENGTH + 1), f"at most {MAX_PATTERN_LENGTH} characters"),
-        ("(a{1,100}){1,100}", "too large"),
-        ("(){4000000000}", "too large"),
-        ("(?:){5,4000000000}", "too large"),
     ],
 )
 def test_it_refuses_what_cannot_run_in_linear_time_or_compile(pattern, why):
     with pytest.raises(UnsafePattern, match=re.escape(why)):
         SafePattern(pattern)
+
+
+def test_linear_constructs_python_users_write_are_accepted():
+    assert SafePattern("(?i:crit)ical").fullmatch("CRITical")
+    assert SafePattern(r"\beu-west\b.*").fullmatch("eu-west-1")
 
 
 def test_a_pattern_of_the_longest_length_is_accepted():
