@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from herald import crypto
+from herald import crypto, secrets
 from herald.channels import repository as channel_repository
 from herald.channels import service as channel_service
 from herald.delivery import queue as delivery_queue
@@ -72,7 +72,7 @@ class FakeDeliveries:
         with self._lock:
             self.items.update({(d.tenant_id, d.id): d for d in deliveries})
 
-    def get(self, tenant_id: str, delivery_id: str) -> Delivery | None:
+    def get(self, tenant_id: str, delivery_id: str, *, consistent: bool = False) -> Delivery | None:
         return self.items.get((tenant_id, delivery_id))
 
     def claim(self, tenant_id: str, delivery_id: str, lease_id: str, lease_seconds: float) -> Delivery:
@@ -89,8 +89,7 @@ class FakeDeliveries:
 
     def record_attempt(
         self,
-        tenant_id: str,
-        delivery_id: str,
+        delivery: Delivery,
         lease_id: str | None,
         attempt: Attempt,
         *,
@@ -99,10 +98,10 @@ class FakeDeliveries:
         provider_message_id: str | None,
         not_before: float | None,
     ) -> None:
-        key = (tenant_id, delivery_id)
+        key = (delivery.tenant_id, delivery.id)
         with self._lock:
             if lease_id is not None and self._leases.pop(key, None) != lease_id:
-                raise RuntimeError(f"{delivery_id}: recorded without holding its lease")
+                raise RuntimeError(f"{delivery.id}: recorded without holding its lease")
             current = self.items[key]
             self.items[key] = dataclasses.replace(
                 current,
@@ -115,8 +114,8 @@ class FakeDeliveries:
                 updated_at=attempt.time,
             )
 
-    def mark_final(self, tenant_id: str, delivery_id: str, status: str, code: str, error: str) -> None:
-        key = (tenant_id, delivery_id)
+    def mark_final(self, delivery: Delivery, status: str, code: str, error: str) -> None:
+        key = (delivery.tenant_id, delivery.id)
         with self._lock:
             self.items[key] = dataclasses.replace(self.items[key], status=status, code=code, error=error)
 
@@ -160,6 +159,7 @@ def in_memory_aws() -> Iterator[InMemoryAws]:
     swaps: list[tuple[Any, str, Any]] = [
         (crypto, "get_crypto", lambda: sealer),
         (channel_service, "get_crypto", lambda: sealer),
+        (secrets, "get_crypto", lambda: sealer),
         *[(channel_repository, name, getattr(fakes.channels, name)) for name in ("put_new", "get", "get_many")],
         *[
             (delivery_repository, name, getattr(fakes.deliveries, name))
