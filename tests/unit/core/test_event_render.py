@@ -2,29 +2,11 @@ import pytest
 
 from herald.models.event import MonitoringEvent
 from herald.routing.render import dedup_key, to_notification
+from tests.support import seeds
 
 MONITOR = {"id": "mon_abc123", "name": "My API", "url": "https://api.example.com", "type": "HTTPS"}
 
-STATUSMATE_INCIDENT = {
-    "text": "Incident title",
-    "meta": {
-        "uuid": "bd25a449-b655-49e3-ac46-a9d6ffd50691",
-        "title": "Incident title",
-        "end_at": None,
-        "type": "incident_created",
-        "start_at": "2023-05-19T17:05:00+03:00",
-        "affected_components": [
-            {
-                "impact": "degraded_performance",
-                "component_details": {
-                    "name": "Component",
-                    "impact": "degraded_performance",
-                    "component_uuid": "88337a51-852b-48f3-ac8d-840e5f5326a0",
-                },
-            }
-        ],
-    },
-}
+STATUSMATE_INCIDENT = seeds.STATUSMATE_WEBHOOK_INCIDENT
 STATUSMATE_MAINTENANCE = {
     "text": "Maintenance name",
     "meta": {
@@ -42,15 +24,7 @@ STATUSMATE_MAINTENANCE = {
         ],
     },
 }
-STATUSMATE_COMPONENT = {
-    "text": "Component Name",
-    "meta": {
-        "title": "Component Name",
-        "uuid": "5f844cb4-32f8-43eb-aa3d-99c925d8fffe",
-        "type": "component_impact_updated",
-        "impact": "under_maintenance",
-    },
-}
+STATUSMATE_COMPONENT = seeds.STATUSMATE_WEBHOOK_COMPONENT
 
 CASES = [
     (
