@@ -110,7 +110,7 @@ def _label(config: ChannelConfig, wire_name: str) -> str:
     return wire_name
 
 
-def _validate_template(template: ChannelTemplate | None, kind: str) -> dict[str, Any] | None:
+def validate_template(template: ChannelTemplate | None, kind: str) -> dict[str, Any] | None:
     """The template as stored. Raises ValidationFailed naming `template.<part>`, line and column."""
     if template is None:
         return None
@@ -198,7 +198,7 @@ def create_channel(tenant_id: str, body: Any) -> dict[str, Any]:
     if write.config is None:
         raise ValidationFailed([FieldError("config", "config is required")])
     config = _validate_config(adapter, tenant_id, write.config)
-    template = _validate_template(write.template, adapter.kind)
+    template = validate_template(write.template, adapter.kind)
     now = iso()
     channel_id = new_id("ch")
     item = ChannelItem(
@@ -347,7 +347,7 @@ def update_channel(tenant_id: str, channel_id: str, body: Any, *, replace: bool)
     name = pick(write.name, "name" in fields and write.name is not None, current.name, adapter.display_name)
     enabled = pick(write.enabled, "enabled" in fields and write.enabled is not None, current.enabled, True)
     events = pick(tuple(write.events) if write.events is not None else None, "events" in fields, current.events, None)
-    template = pick(_validate_template(write.template, current.kind), "template" in fields, current.template, None)
+    template = pick(validate_template(write.template, current.kind), "template" in fields, current.template, None)
     item = ChannelItem(
         id=current.id,
         tenant_id=tenant_id,

@@ -67,7 +67,7 @@ def preview_channel(tenant_id: str, channel_id: str, body: Any) -> dict[str, Any
     adapter = registry.get(channel.kind)
     config = _ready(tenant_id, channel.config)
     if request.template is not None:
-        _validate_template(request.template, channel.kind)
+        channels.validate_template(request.template, channel.kind)
     template = request.template or channel.template
     named = Named(tenant_id, channel.name)
     return {"channelId": channel.id, **_preview(adapter, config, notification, template, named)}
@@ -83,7 +83,7 @@ def preview_config(tenant_id: str, body: Any) -> dict[str, Any]:
     notification = _notification(request)
     config = _ready(tenant_id, _with_stand_ins(adapter, request.config))
     if request.template is not None:
-        _validate_template(request.template, adapter.kind)
+        channels.validate_template(request.template, adapter.kind)
     return _preview(adapter, config, notification, request.template, Named(tenant_id, PREVIEW_CHANNEL_NAME))
 
 
@@ -116,12 +116,6 @@ def rendered(
     except templates.TemplateError as exc:
         return notification, exc.message
     return message, None
-
-
-def _validate_template(template: ChannelTemplate, kind: str) -> None:
-    from herald import templates  # Jinja2 loads only for a channel that has a template
-
-    templates.validate_template(template, kind)
 
 
 def _request[R: PreviewRequest](model: type[R], body: Any) -> R:
