@@ -92,4 +92,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("ntfy", "", {"topic": "herald-alerts", "accessToken": "tk_bench"}, ""),
     ("gotify", "", {"serverUrl": "https://gotify.example.com", "appToken": "AbCdEf123456"}, ""),
     ("matrix", "", {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": "syt_x"}, ""),
+    ("splunkoncall", "", {"apiKey": "bench-splunk-key", "routingKey": "database"}, ""),
+    ("incidentio", "", {"alertSourceConfigId": "01GW2G3V0S59R238FAHPDS1R66", "token": "bench-incidentio"}, ""),
+    ("grafanaoncall", "", {"webhookUrl": "https://oncall.example.com/integrations/v1/formatted_webhook/bench/"}, ""),
 ]

@@ -53,6 +53,9 @@ CONTRACT: dict[str, Kind] = {
     "ntfy": kind((), ("topic",), ("accessToken", "password")),
     "gotify": kind((), ("serverUrl", "appToken"), ("appToken",)),
     "matrix": kind((), ("homeserverUrl", "roomId", "accessToken"), ("accessToken",)),
+    "splunkoncall": kind(("victorops", "splunk_oncall"), ("apiKey", "routingKey"), ("apiKey",)),
+    "incidentio": kind(("incident_io", "incident.io"), ("alertSourceConfigId", "token"), ("token",)),
+    "grafanaoncall": kind(("grafana_oncall", "oncall"), ("webhookUrl",), ("webhookUrl",)),
 }
 
 

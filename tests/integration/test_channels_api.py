@@ -162,6 +162,7 @@ NEW_RECIPIENT = [
     pytest.param("pusherbeams", SAMPLES["pusherbeams"], {"interests": ["night-shift"]}, id="pusherbeams-interests"),
     pytest.param("opsgenie", SAMPLES["opsgenie"], {"responders": [{"type": "team", "name": "ops"}]}, id="opsgenie"),
     pytest.param("discord", SAMPLES["discord"], {"threadId": "1234567890123"}, id="discord-threadId"),
+    pytest.param("splunkoncall", SAMPLES["splunkoncall"], {"routingKey": "payments"}, id="splunkoncall-routingKey"),
 ]
 
 NEW_HOST = [
@@ -192,6 +193,9 @@ NEW_HOST = [
         {"accountSid": ANOTHER_SID, "phoneNumber": "+14155559876"},
         "accountSid",
         id="whatsapp-account-and-number",
+    ),
+    pytest.param(
+        "incidentio", SAMPLES["incidentio"], {"alertSourceConfigId": "01HX0ANOTHERSOURCE"}, "alertSourceConfigId"
     ),
 ]
 

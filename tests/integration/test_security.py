@@ -20,6 +20,7 @@ URL_FIELDS = {
     "ntfy": "serverUrl",
     "gotify": "serverUrl",
     "matrix": "homeserverUrl",
+    "grafanaoncall": "webhookUrl",
 }
 
 

@@ -244,6 +244,9 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
     "matrix": _form(
         {"homeserverUrl": public_url, "roomId": _regex(r"![A-Za-z0-9]{4,18}:[a-z0-9.]{3,20}"), "accessToken": secret}
     ),
+    "splunkoncall": _form({"apiKey": secret, "routingKey": _regex(r"[A-Za-z0-9._~-]{1,40}")}),
+    "incidentio": _form({"alertSourceConfigId": _regex(r"[0-9A-Z]{26}"), "token": secret}),
+    "grafanaoncall": _form({"webhookUrl": public_url}),
 }
 
 

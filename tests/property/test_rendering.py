@@ -282,6 +282,32 @@ def check_webhook(request: OutboundRequest, n: Notification) -> None:  # §24: o
         assert body["notification"]["title"] == n.title and body["notification"]["body"] == n.body
 
 
+def check_splunkoncall(request: OutboundRequest, n: Notification) -> None:  # §22
+    body = request.json_body()
+    assert body["message_type"] in ("CRITICAL", "WARNING", "INFO", "RECOVERY")
+    assert (body["message_type"] == "RECOVERY") == n.resolved
+    assert 1 <= len(body["entity_id"]) <= 255 and body["state_message"]
+    bounded(body["entity_display_name"], 1024)
+    bounded(body["state_message"], 10_000)
+
+
+def check_incidentio(request: OutboundRequest, n: Notification) -> None:  # §23
+    body = request.json_body()
+    assert body["status"] == ("resolved" if n.resolved else "firing")
+    assert body["title"] and 1 <= len(body["deduplication_key"]) <= 255
+    bounded(body.get("description"), 10_000)
+    # The Markdown description shows the user's text as written: no HTML of its own.
+    escaped_outside(_COMMONMARK.render(body.get("description", "")), GOTIFY_OWN_HTML)
+
+
+def check_grafanaoncall(request: OutboundRequest, n: Notification) -> None:  # Grafana OnCall formatted webhook
+    body = request.json_body()
+    assert body["state"] == ("ok" if n.resolved else "alerting")
+    assert body["title"] and 1 <= len(body["alert_uid"]) <= 255
+    bounded(body["title"], 1024)
+    bounded(body["message"], 10_000)
+
+
 CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "slack": check_slack,
     "discord": check_discord,
@@ -301,6 +327,9 @@ CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "voice": check_voice,
     "whatsapp": check_twilio_message,
     "webhook": check_webhook,
+    "splunkoncall": check_splunkoncall,
+    "incidentio": check_incidentio,
+    "grafanaoncall": check_grafanaoncall,
 }
 
 

@@ -31,6 +31,11 @@ OK_BODY = {
 }
 AWS_LABELS = ("email", "sms-aws")  # sent through SES and SNS (moto), not the receiver
 ACCEPTED = {"pagerduty": 202, "opsgenie": 202, "twilio": 201}  # first path segment → success status
+# Services whose success is a status and body of their own (first path segment → answer).
+OWN_ANSWERS: dict[str, tuple[int, dict[str, Any]]] = {
+    "splunkoncall": (200, {"result": "success", "entity_id": "e-1"}),
+    "incidentio": (202, {"status": "success", "deduplication_key": "d-1"}),
+}
 
 
 def canary(label: str) -> str:
@@ -112,6 +117,12 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
             "matrix",
             {"homeserverUrl": f"{base}/matrix", "roomId": "!r:example.org", "accessToken": canary("matrixaccessToken")},
         ),
+        "splunkoncall": ("splunkoncall", {"apiKey": canary("splunkoncallapiKey"), "routingKey": "database"}),
+        "incidentio": ("incidentio", {"alertSourceConfigId": "01GW2G3V", "token": canary("incidentiotoken")}),
+        "grafanaoncall": (
+            "grafanaoncall",
+            {"webhookUrl": f"{base}/grafanaoncall/integrations/v1/webhook/{canary('grafanaoncallwebhookUrl')}/"},
+        ),
     }
 
 
@@ -129,4 +140,7 @@ def secret_values(config: Any) -> list[str]:
 
 def ok_answer(arrival: Arrival) -> tuple[int, bytes]:
     service = arrival.path.split("/")[1]
+    if service in OWN_ANSWERS:
+        status, body = OWN_ANSWERS[service]
+        return status, json.dumps(body).encode()
     return ACCEPTED.get(service, 200), b"ok" if service == "slack" else json.dumps(OK_BODY).encode()

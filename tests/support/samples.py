@@ -54,6 +54,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ntfy": {"topic": "herald-alerts", "serverUrl": "https://ntfy.sh", "accessToken": secret("ntfy")},
     "gotify": {"serverUrl": "https://gotify.example.com", "appToken": secret("gotify")},
     "matrix": {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": secret("matrix")},
+    "splunkoncall": {"apiKey": secret("splunkoncall"), "routingKey": "database"},
+    "incidentio": {"alertSourceConfigId": "01GW2G3V0S59R238FAHPDS1R66", "token": secret("incidentio")},
+    "grafanaoncall": {
+        "webhookUrl": f"https://oncall-prod-us-central-0.grafana.net/oncall/integrations/v1/formatted_webhook/{secret('grafanaoncall')}/"
+    },
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -77,6 +82,9 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "ntfy": ("topic", "is required"),
     "gotify": ("serverUrl", "is required"),
     "matrix": ("roomId", "is required"),
+    "splunkoncall": ("apiKey", "Splunk On-Call REST API key is required"),
+    "incidentio": ("token", "incident.io alert source token is required"),
+    "grafanaoncall": ("webhookUrl", "Grafana OnCall webhook URL is required"),
 }
 
 KINDS = tuple(SAMPLES)
@@ -84,4 +92,6 @@ KINDS = tuple(SAMPLES)
 # Kinds whose API host is not in the channel config, so HERALD_ENDPOINT_<KIND> can replace it.
 FIXED_HOST_KINDS = (
     "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
+    "splunkoncall",
+    "incidentio",
 )  # fmt: skip

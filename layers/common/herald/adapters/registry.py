@@ -9,6 +9,8 @@ from herald.adapters import (
     email,
     googlechat,
     gotify,
+    grafanaoncall,
+    incidentio,
     matrix,
     ntfy,
     onesignal,
@@ -19,6 +21,7 @@ from herald.adapters import (
     pushover,
     slack,
     sms,
+    splunkoncall,
     teams,
     telegram,
     voice,
@@ -50,6 +53,9 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             ntfy.NtfyAdapter(),
             gotify.GotifyAdapter(),
             matrix.MatrixAdapter(),
+            splunkoncall.SplunkOnCallAdapter(),
+            incidentio.IncidentIoAdapter(),
+            grafanaoncall.GrafanaOnCallAdapter(),
         )
     }
 )
