@@ -50,6 +50,7 @@ STAND_IN_URLS: Mapping[str, str] = {
     "teams": "https://prod-00.westus.logic.azure.com/workflows/hEr4ldPr3vi3wSt4ndIn",
     "googlechat": "https://chat.googleapis.com/v1/spaces/hEr4ldPr3vi3wSt4ndIn",
     "webhook": "https://receiver.example.com/hEr4ldPr3vi3wSt4ndIn",
+    "grafanaoncall": "https://oncall-prod-us-central-0.grafana.net/oncall/integrations/v1/formatted_webhook/hEr4ldPr3vi3wSt4ndIn/",
 }
 # Headers whose whole value proves who sent the request: masked even when no config secret is in them
 # (a webhook signature made with the real secret would let its reader forge deliveries).
