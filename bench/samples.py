@@ -92,4 +92,22 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("ntfy", "", {"topic": "herald-alerts", "accessToken": "tk_bench"}, ""),
     ("gotify", "", {"serverUrl": "https://gotify.example.com", "appToken": "AbCdEf123456"}, ""),
     ("matrix", "", {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": "syt_x"}, ""),
+    (
+        "zulip",
+        "",
+        {"serverUrl": "https://acme.zulipchat.com", "botEmail": "bot@acme.zulipchat.com", "apiKey": "k", "stream": "ops"},
+        "",
+    ),
+    (
+        "homeassistant",
+        "",
+        {"serverUrl": "https://home.example.com", "accessToken": "eyJ0", "service": "mobile_app_pixel_8"},
+        "",
+    ),
+    (
+        "signal",
+        "",
+        {"serverUrl": "https://signal.example.com", "number": "+14155550100", "recipients": ["+14155551234"]},
+        "",
+    ),
 ]

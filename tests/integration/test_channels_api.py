@@ -162,6 +162,9 @@ NEW_RECIPIENT = [
     pytest.param("pusherbeams", SAMPLES["pusherbeams"], {"interests": ["night-shift"]}, id="pusherbeams-interests"),
     pytest.param("opsgenie", SAMPLES["opsgenie"], {"responders": [{"type": "team", "name": "ops"}]}, id="opsgenie"),
     pytest.param("discord", SAMPLES["discord"], {"threadId": "1234567890123"}, id="discord-threadId"),
+    pytest.param("zulip", SAMPLES["zulip"], {"stream": "night-shift", "topic": "db"}, id="zulip-stream"),
+    pytest.param("homeassistant", SAMPLES["homeassistant"], {"service": "mobile_app_ipad"}, id="homeassistant-service"),
+    pytest.param("signal", SAMPLES["signal"], {"recipients": ["+14155559876"]}, id="signal-recipients"),
 ]
 
 NEW_HOST = [
@@ -193,6 +196,19 @@ NEW_HOST = [
         "accountSid",
         id="whatsapp-account-and-number",
     ),
+    pytest.param("zulip", SAMPLES["zulip"], {"serverUrl": "https://zulip.elsewhere.example"}, "serverUrl", id="zulip"),
+    pytest.param("zulip", SAMPLES["zulip"], {"botEmail": "other-bot@acme.zulipchat.com"}, "botEmail", id="zulip-bot"),
+    pytest.param(
+        "homeassistant",
+        SAMPLES["homeassistant"],
+        {"serverUrl": "https://ha.elsewhere.example"},
+        "serverUrl",
+        id="homeassistant",
+    ),
+    pytest.param(
+        "signal", SAMPLES["signal"], {"serverUrl": "https://signal.elsewhere.example"}, "serverUrl", id="signal"
+    ),
+    pytest.param("signal", SAMPLES["signal"], {"number": "+14155550199"}, "number", id="signal-number"),
 ]
 
 

@@ -282,6 +282,25 @@ def check_webhook(request: OutboundRequest, n: Notification) -> None:  # §24: o
         assert body["notification"]["title"] == n.title and body["notification"]["body"] == n.body
 
 
+def check_zulip(request: OutboundRequest, n: Notification) -> None:  # §20
+    fields = form(request)
+    assert fields["type"] in ("stream", "private") and fields["content"]
+    assert len(fields["content"].encode()) <= 10_000
+    if fields["type"] == "stream":
+        assert 1 <= len(fields["topic"]) <= 60
+
+
+def check_homeassistant(request: OutboundRequest, n: Notification) -> None:
+    body = request.json_body()
+    assert body["message"] and len(body["message"]) <= 4096 and len(body["title"]) <= 256
+
+
+def check_signal(request: OutboundRequest, n: Notification) -> None:
+    body = request.json_body()
+    assert body["message"] and len(body["message"]) <= 4096
+    assert body["text_mode"] == "normal"  # monitor text is never read as Signal's styled markup
+
+
 CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "slack": check_slack,
     "discord": check_discord,
@@ -301,6 +320,9 @@ CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "voice": check_voice,
     "whatsapp": check_twilio_message,
     "webhook": check_webhook,
+    "zulip": check_zulip,
+    "homeassistant": check_homeassistant,
+    "signal": check_signal,
 }
 
 

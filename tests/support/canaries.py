@@ -28,9 +28,14 @@ OK_BODY = {
     "iden": "i-1",
     "dedup_key": "d-1",
     "requestId": "q-1",
+    "timestamp": "1733217600123",
 }
 AWS_LABELS = ("email", "sms-aws")  # sent through SES and SNS (moto), not the receiver
 ACCEPTED = {"pagerduty": 202, "opsgenie": 202, "twilio": 201}  # first path segment → success status
+# first path segment → a success body of its own, where OK_BODY's words mean something else there
+OWN_BODY: dict[str, dict[str, Any]] = {
+    "zulip": {"result": "success", "msg": "", "id": 42},
+}
 
 
 def canary(label: str) -> str:
@@ -112,6 +117,29 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
             "matrix",
             {"homeserverUrl": f"{base}/matrix", "roomId": "!r:example.org", "accessToken": canary("matrixaccessToken")},
         ),
+        "zulip": (
+            "zulip",
+            {
+                "serverUrl": f"{base}/zulip",
+                "botEmail": "herald-bot@example.com",
+                "apiKey": canary("zulipapiKey"),
+                "stream": "alerts",
+            },
+        ),
+        "homeassistant": (
+            "homeassistant",
+            {"serverUrl": f"{base}/homeassistant", "accessToken": canary("homeassistantaccessToken"), "service": "ops"},
+        ),
+        "signal": (
+            "signal",
+            {
+                "serverUrl": f"{base}/signal",
+                "number": "+14155550100",
+                "recipients": ["+14155551234"],
+                "username": "herald",
+                "password": canary("signalpassword"),
+            },
+        ),
     }
 
 
@@ -129,4 +157,6 @@ def secret_values(config: Any) -> list[str]:
 
 def ok_answer(arrival: Arrival) -> tuple[int, bytes]:
     service = arrival.path.split("/")[1]
-    return ACCEPTED.get(service, 200), b"ok" if service == "slack" else json.dumps(OK_BODY).encode()
+    return ACCEPTED.get(service, 200), b"ok" if service == "slack" else json.dumps(
+        OWN_BODY.get(service, OK_BODY)
+    ).encode()

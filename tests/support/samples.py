@@ -54,6 +54,24 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ntfy": {"topic": "herald-alerts", "serverUrl": "https://ntfy.sh", "accessToken": secret("ntfy")},
     "gotify": {"serverUrl": "https://gotify.example.com", "appToken": secret("gotify")},
     "matrix": {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": secret("matrix")},
+    "zulip": {
+        "serverUrl": "https://acme.zulipchat.com",
+        "botEmail": "herald-bot@acme.zulipchat.com",
+        "apiKey": secret("zulip"),
+        "stream": "alerts",
+    },
+    "homeassistant": {
+        "serverUrl": "https://home.example.com",
+        "accessToken": secret("homeassistant"),
+        "service": "mobile_app_pixel_8",
+    },
+    "signal": {
+        "serverUrl": "https://signal-api.example.com",
+        "number": "+14155550100",
+        "recipients": ["+14155551234"],
+        "username": "herald",
+        "password": secret("signal"),
+    },
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -77,6 +95,9 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "ntfy": ("topic", "is required"),
     "gotify": ("serverUrl", "is required"),
     "matrix": ("roomId", "is required"),
+    "zulip": ("serverUrl", "is required"),
+    "homeassistant": ("serverUrl", "is required"),
+    "signal": ("serverUrl", "is required"),
 }
 
 KINDS = tuple(SAMPLES)

@@ -9,6 +9,7 @@ from herald.adapters import (
     email,
     googlechat,
     gotify,
+    homeassistant,
     matrix,
     ntfy,
     onesignal,
@@ -17,6 +18,7 @@ from herald.adapters import (
     pushbullet,
     pusherbeams,
     pushover,
+    signal,
     slack,
     sms,
     teams,
@@ -24,6 +26,7 @@ from herald.adapters import (
     voice,
     webhook,
     whatsapp,
+    zulip,
 )
 from herald.adapters.base import Adapter
 
@@ -50,6 +53,9 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             ntfy.NtfyAdapter(),
             gotify.GotifyAdapter(),
             matrix.MatrixAdapter(),
+            zulip.ZulipAdapter(),
+            homeassistant.HomeAssistantAdapter(),
+            signal.SignalAdapter(),
         )
     }
 )
