@@ -44,6 +44,9 @@ URLS = {
     "NTFY_SERVER_URL": ("ntfy", ""),
     "GOTIFY_SERVER_URL": ("gotify", ""),
     "MATRIX_HOMESERVER_URL": ("matrix", ""),
+    "ZULIP_SERVER_URL": ("zulip", ""),
+    "HOME_ASSISTANT_URL": ("homeassistant", ""),
+    "SIGNAL_API_URL": ("signal", ""),
 }
 # Each provider's receiver and the success it answers, as the service does (tests/e2e/test_kinds_*.py).
 SUCCESS: dict[str, tuple[int, bytes]] = {
@@ -63,6 +66,9 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
     "onesignal": (200, b'{"id": "b98881cc-1e94-4366-bbd9-db8f3429292b"}'),
     "pusherbeams": (200, b'{"publishId": "pubid-441b7a3f-4a6b-4b8d-9a5c-2e1f0d3c4b5a"}'),
     "twilio": (201, b'{"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}'),
+    "zulip": (200, b'{"result": "success", "msg": "", "id": 42}'),
+    "homeassistant": (200, b"[]"),
+    "signal": (201, b'{"timestamp": "1733217600123"}'),
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent
