@@ -144,6 +144,8 @@ VONAGE_PHONE = {
     "from": "Herald",
 }
 ANOTHER_SID = "AC" + "1" * 32
+# signal's only secret is the optional login of a proxy in front of the API
+SIGNAL_LOGIN = {**SAMPLES["signal"], "username": "herald", "password": secret("signal")}
 
 NEW_RECIPIENT = [
     pytest.param("telegram", SAMPLES["telegram"], {"chatId": "-100999"}, id="telegram-chatId"),
@@ -164,7 +166,7 @@ NEW_RECIPIENT = [
     pytest.param("discord", SAMPLES["discord"], {"threadId": "1234567890123"}, id="discord-threadId"),
     pytest.param("zulip", SAMPLES["zulip"], {"stream": "night-shift", "topic": "db"}, id="zulip-stream"),
     pytest.param("homeassistant", SAMPLES["homeassistant"], {"service": "mobile_app_ipad"}, id="homeassistant-service"),
-    pytest.param("signal", SAMPLES["signal"], {"recipients": ["+14155559876"]}, id="signal-recipients"),
+    pytest.param("signal", SIGNAL_LOGIN, {"recipients": ["+14155559876"]}, id="signal-recipients"),
 ]
 
 NEW_HOST = [
@@ -205,10 +207,8 @@ NEW_HOST = [
         "serverUrl",
         id="homeassistant",
     ),
-    pytest.param(
-        "signal", SAMPLES["signal"], {"serverUrl": "https://signal.elsewhere.example"}, "serverUrl", id="signal"
-    ),
-    pytest.param("signal", SAMPLES["signal"], {"number": "+14155550199"}, "number", id="signal-number"),
+    pytest.param("signal", SIGNAL_LOGIN, {"serverUrl": "https://signal.elsewhere.example"}, "serverUrl", id="signal"),
+    pytest.param("signal", SIGNAL_LOGIN, {"number": "+14155550199"}, "number", id="signal-number"),
 ]
 
 

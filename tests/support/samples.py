@@ -69,8 +69,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "serverUrl": "https://signal-api.example.com",
         "number": "+14155550100",
         "recipients": ["+14155551234"],
-        "username": "herald",
-        "password": secret("signal"),
     },
 }
 
