@@ -95,7 +95,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     (
         "zulip",
         "",
-        {"serverUrl": "https://acme.zulipchat.com", "botEmail": "bot@acme.zulipchat.com", "apiKey": "k", "stream": "ops"},
+        {"serverUrl": "https://acme.zulipchat.com", "botEmail": "bot@acme.zulipchat.com", "apiKey": "k", "to": ["9"]},
         "",
     ),
     (
