@@ -95,4 +95,22 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("splunkoncall", "", {"apiKey": "bench-splunk-key", "routingKey": "database"}, ""),
     ("incidentio", "", {"alertSourceConfigId": "01GW2G3V0S59R238FAHPDS1R66", "token": "bench-incidentio"}, ""),
     ("grafanaoncall", "", {"webhookUrl": "https://oncall.example.com/integrations/v1/formatted_webhook/bench/"}, ""),
+    (
+        "zulip",
+        "",
+        {"serverUrl": "https://acme.zulipchat.com", "botEmail": "bot@acme.zulipchat.com", "apiKey": "k", "to": ["9"]},
+        "",
+    ),
+    (
+        "homeassistant",
+        "",
+        {"serverUrl": "https://home.example.com", "accessToken": "eyJ0", "service": "mobile_app_pixel_8"},
+        "",
+    ),
+    (
+        "signal",
+        "",
+        {"serverUrl": "https://signal.example.com", "number": "+14155550100", "recipients": ["+14155551234"]},
+        "",
+    ),
 ]

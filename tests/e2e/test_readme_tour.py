@@ -60,6 +60,9 @@ README_KINDS = [
     "splunkoncall",
     "incidentio",
     "grafanaoncall",
+    "zulip",
+    "homeassistant",
+    "signal",
 ]
 
 

@@ -56,6 +56,9 @@ CONTRACT: dict[str, Kind] = {
     "splunkoncall": kind(("victorops", "splunk_oncall"), ("apiKey", "routingKey"), ("apiKey",)),
     "incidentio": kind(("incident_io", "incident.io"), ("alertSourceConfigId", "token"), ("token",)),
     "grafanaoncall": kind(("grafana_oncall", "oncall"), ("webhookUrl",), ("webhookUrl",)),
+    "zulip": kind((), ("serverUrl", "botEmail", "apiKey"), ("apiKey",)),
+    "homeassistant": kind(("home_assistant", "hass"), ("serverUrl", "accessToken", "service"), ("accessToken",)),
+    "signal": kind((), ("serverUrl", "number", "recipients"), ("password",)),
 }
 
 
@@ -80,7 +83,7 @@ def marks_write_only(schema: Any) -> bool:
     return False
 
 
-def test_the_api_lists_exactly_the_contracts_19_kinds_and_each_has_an_adapter(
+def test_the_api_lists_exactly_the_contracts_22_kinds_and_each_has_an_adapter(
     listed: dict[str, dict[str, Any]],
 ) -> None:
     assert set(listed) == set(CONTRACT)

@@ -45,6 +45,9 @@ URLS = {
     "GOTIFY_SERVER_URL": ("gotify", ""),
     "MATRIX_HOMESERVER_URL": ("matrix", ""),
     "GRAFANA_ONCALL_WEBHOOK_URL": ("grafanaoncall", "/integrations/v1/formatted_webhook/gUiDeToken/"),
+    "ZULIP_SERVER_URL": ("zulip", ""),
+    "HOME_ASSISTANT_URL": ("homeassistant", ""),
+    "SIGNAL_API_URL": ("signal", ""),
 }
 # Each provider's receiver and the success it answers, as the service does (tests/e2e/test_kinds_*.py).
 SUCCESS: dict[str, tuple[int, bytes]] = {
@@ -67,6 +70,9 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
     "splunkoncall": (200, b'{"result": "success", "entity_id": "mon_42"}'),
     "incidentio": (202, b'{"status": "success", "message": "Event accepted for processing", "deduplication_key": "x"}'),
     "grafanaoncall": (200, b'"Ok."'),
+    "zulip": (200, b'{"result": "success", "msg": "", "id": 42}'),
+    "homeassistant": (200, b"[]"),
+    "signal": (201, b'{"timestamp": "1733217600123"}'),
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent

@@ -144,6 +144,8 @@ VONAGE_PHONE = {
     "from": "Herald",
 }
 ANOTHER_SID = "AC" + "1" * 32
+# signal's only secret is the optional login of a proxy in front of the API
+SIGNAL_LOGIN = {**SAMPLES["signal"], "username": "herald", "password": secret("signal")}
 
 NEW_RECIPIENT = [
     pytest.param("telegram", SAMPLES["telegram"], {"chatId": "-100999"}, id="telegram-chatId"),
@@ -163,6 +165,9 @@ NEW_RECIPIENT = [
     pytest.param("opsgenie", SAMPLES["opsgenie"], {"responders": [{"type": "team", "name": "ops"}]}, id="opsgenie"),
     pytest.param("discord", SAMPLES["discord"], {"threadId": "1234567890123"}, id="discord-threadId"),
     pytest.param("splunkoncall", SAMPLES["splunkoncall"], {"routingKey": "payments"}, id="splunkoncall-routingKey"),
+    pytest.param("zulip", SAMPLES["zulip"], {"stream": "night-shift", "topic": "db"}, id="zulip-stream"),
+    pytest.param("homeassistant", SAMPLES["homeassistant"], {"service": "mobile_app_ipad"}, id="homeassistant-service"),
+    pytest.param("signal", SIGNAL_LOGIN, {"recipients": ["+14155559876"]}, id="signal-recipients"),
 ]
 
 NEW_HOST = [
@@ -197,6 +202,17 @@ NEW_HOST = [
     pytest.param(
         "incidentio", SAMPLES["incidentio"], {"alertSourceConfigId": "01HX0ANOTHERSOURCE"}, "alertSourceConfigId"
     ),
+    pytest.param("zulip", SAMPLES["zulip"], {"serverUrl": "https://zulip.elsewhere.example"}, "serverUrl", id="zulip"),
+    pytest.param("zulip", SAMPLES["zulip"], {"botEmail": "other-bot@acme.zulipchat.com"}, "botEmail", id="zulip-bot"),
+    pytest.param(
+        "homeassistant",
+        SAMPLES["homeassistant"],
+        {"serverUrl": "https://ha.elsewhere.example"},
+        "serverUrl",
+        id="homeassistant",
+    ),
+    pytest.param("signal", SIGNAL_LOGIN, {"serverUrl": "https://signal.elsewhere.example"}, "serverUrl", id="signal"),
+    pytest.param("signal", SIGNAL_LOGIN, {"number": "+14155550199"}, "number", id="signal-number"),
 ]
 
 

@@ -21,6 +21,9 @@ URL_FIELDS = {
     "gotify": "serverUrl",
     "matrix": "homeserverUrl",
     "grafanaoncall": "webhookUrl",
+    "zulip": "serverUrl",
+    "homeassistant": "serverUrl",
+    "signal": "serverUrl",
 }
 
 

@@ -247,6 +247,31 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
     "splunkoncall": _form({"apiKey": secret, "routingKey": _regex(r"[A-Za-z0-9._~-]{1,40}")}),
     "incidentio": _form({"alertSourceConfigId": _regex(r"[0-9A-Z]{26}"), "token": secret}),
     "grafanaoncall": _form({"webhookUrl": public_url}),
+    "zulip": _with(
+        _form({"serverUrl": public_url, "botEmail": email, "apiKey": secret}),
+        st.one_of(
+            _form({"stream": name_text}, {"topic": name_text}),
+            _form({"to": st.lists(email, min_size=1, max_size=5)}),
+        ),
+    ),
+    "homeassistant": _form(
+        {"serverUrl": public_url, "accessToken": secret, "service": _regex(r"[a-z0-9_]{1,40}")},
+        {"target": st.lists(name_text, min_size=1, max_size=3)},
+    ),
+    "signal": _with(
+        _form({"serverUrl": public_url, "number": e164()}),
+        st.one_of(
+            _form({"recipients": st.lists(e164(), min_size=1, max_size=5)}),
+            _form({"recipients": _regex(r"group\.[A-Za-z0-9+/=]{8,44}").map(lambda group: [group])}),
+            _form(
+                {"username": st.text(_SAFE, min_size=1, max_size=40).filter(lambda u: ":" not in u), "password": secret}
+            ).flatmap(
+                lambda login: _form({"recipients": st.lists(e164(), min_size=1, max_size=2)}).map(
+                    lambda rest: {**login, **rest}
+                )
+            ),
+        ),
+    ),
 }
 
 

@@ -308,6 +308,25 @@ def check_grafanaoncall(request: OutboundRequest, n: Notification) -> None:  # G
     bounded(body["message"], 10_000)
 
 
+def check_zulip(request: OutboundRequest, n: Notification) -> None:  # §20
+    fields = form(request)
+    assert fields["type"] in ("stream", "private") and fields["content"]
+    assert len(fields["content"].encode()) <= 10_000
+    if fields["type"] == "stream":
+        assert 1 <= len(fields["topic"]) <= 60
+
+
+def check_homeassistant(request: OutboundRequest, n: Notification) -> None:
+    body = request.json_body()
+    assert body["message"] and len(body["message"]) <= 4096 and len(body["title"]) <= 256
+
+
+def check_signal(request: OutboundRequest, n: Notification) -> None:
+    body = request.json_body()
+    assert body["message"] and len(body["message"]) <= 4096
+    assert body["text_mode"] == "normal"  # monitor text is never read as Signal's styled markup
+
+
 CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "slack": check_slack,
     "discord": check_discord,
@@ -330,6 +349,9 @@ CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "splunkoncall": check_splunkoncall,
     "incidentio": check_incidentio,
     "grafanaoncall": check_grafanaoncall,
+    "zulip": check_zulip,
+    "homeassistant": check_homeassistant,
+    "signal": check_signal,
 }
 
 

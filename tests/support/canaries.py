@@ -28,6 +28,7 @@ OK_BODY = {
     "iden": "i-1",
     "dedup_key": "d-1",
     "requestId": "q-1",
+    "timestamp": "1733217600123",
 }
 AWS_LABELS = ("email", "sms-aws")  # sent through SES and SNS (moto), not the receiver
 ACCEPTED = {"pagerduty": 202, "opsgenie": 202, "twilio": 201}  # first path segment → success status
@@ -35,6 +36,7 @@ ACCEPTED = {"pagerduty": 202, "opsgenie": 202, "twilio": 201}  # first path segm
 OWN_ANSWERS: dict[str, tuple[int, dict[str, Any]]] = {
     "splunkoncall": (200, {"result": "success", "entity_id": "e-1"}),
     "incidentio": (202, {"status": "success", "deduplication_key": "d-1"}),
+    "zulip": (200, {"result": "success", "msg": "", "id": 42}),
 }
 
 
@@ -122,6 +124,29 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
         "grafanaoncall": (
             "grafanaoncall",
             {"webhookUrl": f"{base}/grafanaoncall/integrations/v1/webhook/{canary('grafanaoncallwebhookUrl')}/"},
+        ),
+        "zulip": (
+            "zulip",
+            {
+                "serverUrl": f"{base}/zulip",
+                "botEmail": "herald-bot@example.com",
+                "apiKey": canary("zulipapiKey"),
+                "stream": "alerts",
+            },
+        ),
+        "homeassistant": (
+            "homeassistant",
+            {"serverUrl": f"{base}/homeassistant", "accessToken": canary("homeassistantaccessToken"), "service": "ops"},
+        ),
+        "signal": (
+            "signal",
+            {
+                "serverUrl": f"{base}/signal",
+                "number": "+14155550100",
+                "recipients": ["+14155551234"],
+                "username": "herald",
+                "password": canary("signalpassword"),
+            },
         ),
     }
 

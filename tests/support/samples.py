@@ -59,6 +59,22 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "grafanaoncall": {
         "webhookUrl": f"https://oncall-prod-us-central-0.grafana.net/oncall/integrations/v1/formatted_webhook/{secret('grafanaoncall')}/"
     },
+    "zulip": {
+        "serverUrl": "https://acme.zulipchat.com",
+        "botEmail": "herald-bot@acme.zulipchat.com",
+        "apiKey": secret("zulip"),
+        "stream": "alerts",
+    },
+    "homeassistant": {
+        "serverUrl": "https://home.example.com",
+        "accessToken": secret("homeassistant"),
+        "service": "mobile_app_pixel_8",
+    },
+    "signal": {
+        "serverUrl": "https://signal-api.example.com",
+        "number": "+14155550100",
+        "recipients": ["+14155551234"],
+    },
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -85,6 +101,9 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "splunkoncall": ("apiKey", "Splunk On-Call REST API key is required"),
     "incidentio": ("token", "incident.io alert source token is required"),
     "grafanaoncall": ("webhookUrl", "Grafana OnCall webhook URL is required"),
+    "zulip": ("serverUrl", "is required"),
+    "homeassistant": ("serverUrl", "is required"),
+    "signal": ("serverUrl", "is required"),
 }
 
 KINDS = tuple(SAMPLES)

@@ -10,6 +10,7 @@ from herald.adapters import (
     googlechat,
     gotify,
     grafanaoncall,
+    homeassistant,
     incidentio,
     matrix,
     ntfy,
@@ -19,6 +20,7 @@ from herald.adapters import (
     pushbullet,
     pusherbeams,
     pushover,
+    signal,
     slack,
     sms,
     splunkoncall,
@@ -27,6 +29,7 @@ from herald.adapters import (
     voice,
     webhook,
     whatsapp,
+    zulip,
 )
 from herald.adapters.base import Adapter
 
@@ -56,6 +59,9 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             splunkoncall.SplunkOnCallAdapter(),
             incidentio.IncidentIoAdapter(),
             grafanaoncall.GrafanaOnCallAdapter(),
+            zulip.ZulipAdapter(),
+            homeassistant.HomeAssistantAdapter(),
+            signal.SignalAdapter(),
         )
     }
 )
