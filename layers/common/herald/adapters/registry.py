@@ -7,6 +7,7 @@ from types import MappingProxyType
 from herald.adapters import (
     discord,
     email,
+    eventbridge,
     googlechat,
     gotify,
     matrix,
@@ -19,6 +20,7 @@ from herald.adapters import (
     pushover,
     slack,
     sms,
+    sns,
     teams,
     telegram,
     voice,
@@ -50,6 +52,8 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             ntfy.NtfyAdapter(),
             gotify.GotifyAdapter(),
             matrix.MatrixAdapter(),
+            sns.SnsAdapter(),
+            eventbridge.EventBridgeAdapter(),
         )
     }
 )
