@@ -53,6 +53,10 @@ CONTRACT: dict[str, Kind] = {
     "ntfy": kind((), ("topic",), ("accessToken", "password")),
     "gotify": kind((), ("serverUrl", "appToken"), ("appToken",)),
     "matrix": kind((), ("homeserverUrl", "roomId", "accessToken"), ("accessToken",)),
+    "sns": kind(("amazon_sns", "aws_sns"), ("topicArn", "roleArn", "externalId"), ("externalId",)),
+    "eventbridge": kind(
+        ("amazon_eventbridge", "aws_eventbridge"), ("eventBusArn", "roleArn", "externalId"), ("externalId",)
+    ),
 }
 
 
@@ -77,7 +81,7 @@ def marks_write_only(schema: Any) -> bool:
     return False
 
 
-def test_the_api_lists_exactly_the_contracts_19_kinds_and_each_has_an_adapter(
+def test_the_api_lists_exactly_the_contracts_21_kinds_and_each_has_an_adapter(
     listed: dict[str, dict[str, Any]],
 ) -> None:
     assert set(listed) == set(CONTRACT)

@@ -144,6 +144,7 @@ VONAGE_PHONE = {
     "from": "Herald",
 }
 ANOTHER_SID = "AC" + "1" * 32
+SNS_FIFO = {**SAMPLES["sns"], "topicArn": "arn:aws:sns:eu-west-1:111122223333:herald-alerts.fifo"}
 
 NEW_RECIPIENT = [
     pytest.param("telegram", SAMPLES["telegram"], {"chatId": "-100999"}, id="telegram-chatId"),
@@ -162,6 +163,8 @@ NEW_RECIPIENT = [
     pytest.param("pusherbeams", SAMPLES["pusherbeams"], {"interests": ["night-shift"]}, id="pusherbeams-interests"),
     pytest.param("opsgenie", SAMPLES["opsgenie"], {"responders": [{"type": "team", "name": "ops"}]}, id="opsgenie"),
     pytest.param("discord", SAMPLES["discord"], {"threadId": "1234567890123"}, id="discord-threadId"),
+    pytest.param("sns", SNS_FIFO, {"messageGroupId": "database"}, id="sns-messageGroupId"),
+    pytest.param("eventbridge", SAMPLES["eventbridge"], {"source": "acme.herald"}, id="eventbridge-source"),
 ]
 
 NEW_HOST = [
@@ -192,6 +195,17 @@ NEW_HOST = [
         {"accountSid": ANOTHER_SID, "phoneNumber": "+14155559876"},
         "accountSid",
         id="whatsapp-account-and-number",
+    ),
+    pytest.param(
+        "sns", SAMPLES["sns"], {"topicArn": "arn:aws:sns:eu-west-1:444455556666:alerts"}, "topicArn", id="sns-topic"
+    ),
+    pytest.param("sns", SAMPLES["sns"], {"roleArn": "arn:aws:iam::444455556666:role/herald"}, "roleArn", id="sns-role"),
+    pytest.param(
+        "eventbridge",
+        SAMPLES["eventbridge"],
+        {"eventBusArn": "arn:aws:events:eu-west-1:444455556666:event-bus/ops"},
+        "eventBusArn",
+        id="eventbridge-bus",
     ),
 ]
 

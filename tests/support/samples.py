@@ -54,6 +54,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ntfy": {"topic": "herald-alerts", "serverUrl": "https://ntfy.sh", "accessToken": secret("ntfy")},
     "gotify": {"serverUrl": "https://gotify.example.com", "appToken": secret("gotify")},
     "matrix": {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": secret("matrix")},
+    "sns": {
+        "topicArn": "arn:aws:sns:eu-west-1:111122223333:herald-alerts",
+        "roleArn": "arn:aws:iam::111122223333:role/herald-publisher",
+        "externalId": secret("sns"),
+    },
+    "eventbridge": {
+        "eventBusArn": "arn:aws:events:eu-west-1:111122223333:event-bus/ops",
+        "roleArn": "arn:aws:iam::111122223333:role/herald-publisher",
+        "externalId": secret("eventbridge"),
+    },
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -77,6 +87,8 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "ntfy": ("topic", "is required"),
     "gotify": ("serverUrl", "is required"),
     "matrix": ("roomId", "is required"),
+    "sns": ("topicArn", "SNS topic ARN is required"),
+    "eventbridge": ("eventBusArn", "Event bus ARN is required"),
 }
 
 KINDS = tuple(SAMPLES)

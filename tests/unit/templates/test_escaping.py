@@ -44,6 +44,8 @@ EXPECTED: dict[str, tuple[str, bool]] = {
             "ntfy",
             "gotify",
             "matrix",
+            "sns",
+            "eventbridge",
         ),
         (AS_WRITTEN, False),
     ),

@@ -125,6 +125,11 @@ class EventBridgeAdapter(Adapter[EventBridgeConfig]):
     aliases: ClassVar[tuple[str, ...]] = ("amazon_eventbridge", "aws_eventbridge")
     config_model: ClassVar[type[EventBridgeConfig]] = EventBridgeConfig
 
+    def build_put_events(
+        self, notification: Notification, config: EventBridgeConfig, ctx: RenderContext
+    ) -> dict[str, Any]:
+        return build_put_events(notification, config, ctx)
+
     def plan(self, notification: Notification, config: EventBridgeConfig, ctx: RenderContext) -> list[Wire]:
         return [AwsCall(aws_messaging.EVENTBRIDGE, "put_events", build_put_events(notification, config, ctx))]
 

@@ -129,6 +129,9 @@ class SnsAdapter(Adapter[SnsConfig]):
     aliases: ClassVar[tuple[str, ...]] = ("amazon_sns", "aws_sns")
     config_model: ClassVar[type[SnsConfig]] = SnsConfig
 
+    def build_publish(self, notification: Notification, config: SnsConfig, ctx: RenderContext) -> dict[str, Any]:
+        return build_publish(notification, config, ctx)
+
     def plan(self, notification: Notification, config: SnsConfig, ctx: RenderContext) -> list[Wire]:
         return [AwsCall(aws_messaging.SNS, "publish", build_publish(notification, config, ctx))]
 
