@@ -32,6 +32,7 @@ from herald.adapters.sns import SnsAdapter
 from herald.adapters.voice import VoiceAdapter
 from herald.models.config import ChannelConfig
 from herald.models.notification import Notification
+from herald.timeutil import iso
 from herald.transport.wire import OutboundRequest
 from tests.property.configs import CONFIGS
 from tests.property.notifications import notifications
@@ -439,7 +440,7 @@ def test_any_notification_makes_an_eventbridge_entry_within_its_limits(n: Notifi
     [entry] = EventBridgeAdapter().build_put_events(n, ready_to_send("eventbridge", data), CTX)["Entries"]
     size = sum(len(entry[name].encode()) for name in ("Source", "DetailType", "Detail")) + 14
     assert size <= 262_144
-    assert entry["DetailType"] == n.event[:128] and entry["Time"] == n.occurred_at
+    assert entry["DetailType"] == n.event[:128] and entry["Time"] == iso(n.occurred_at)
     detail = json.loads(entry["Detail"])
     assert isinstance(detail, dict) and detail["event"] == n.event
     assert detail["details"] == ({} if detail.get("detailsOmitted") else n.details)

@@ -45,7 +45,7 @@ def test_the_entry_names_the_bus_herald_the_event_type_and_carries_the_webhook_d
         "EventBusName": BUS,
         "Source": "herald",
         "DetailType": "monitor.down",
-        "Time": n.occurred_at,
+        "Time": "2026-05-15T08:30:00.000Z",
     }
     detail = json.loads(entry["Detail"])
     assert (detail["id"], detail["event"], detail["notification"]["severity"]) == (

@@ -33,6 +33,7 @@ from herald.adapters.base import Adapter, AwsCall, DeliveryContext, RenderContex
 from herald.adapters.cross_account import CrossAccountConfig, document, parse_arn, target_arn
 from herald.errors import PermanentDeliveryError, RetryableDeliveryError
 from herald.models.notification import Notification
+from herald.timeutil import iso
 from herald.transport import classify
 from herald.transport.wire import Receipt
 
@@ -95,7 +96,7 @@ def build_entry(n: Notification, config: EventBridgeConfig, ctx: RenderContext) 
         "Source": config.source,
         "DetailType": detail_type,
         "Detail": document(n, ctx, ENTRY_LIMIT - fixed),
-        "Time": n.occurred_at,
+        "Time": iso(n.occurred_at),  # botocore reads ISO 8601; a string keeps the preview plain JSON
     }
 
 
