@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -59,6 +60,18 @@ SESSION_SECONDS = 3600
 # Credentials are used until this long before they expire: a send never starts on a key about to lapse.
 REFRESH_MARGIN_SECONDS = 300
 _SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]")
+
+
+class _WithoutAssumeRoleBodies(logging.Filter):
+    """botocore's DEBUG log writes whole request and response bodies: an AssumeRole's external id (a
+    tenant's secret) and the credentials STS answers with. Those records are dropped; all others pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG or "AssumeRole" not in record.getMessage()
+
+
+for _name in ("botocore.endpoint", "botocore.parsers"):  # the loggers that write bodies
+    logging.getLogger(_name).addFilter(_WithoutAssumeRoleBodies())
 
 
 @dataclass(frozen=True)
