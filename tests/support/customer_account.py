@@ -29,6 +29,11 @@ class Inbox:
     url: str
     arn: str
 
+    def waiting(self) -> int:
+        """How many messages the queue holds, without receiving them."""
+        found = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(found["Attributes"]["ApproximateNumberOfMessages"])
+
     def messages(self, want: int = 1, tries: int = 20) -> list[dict[str, Any]]:
         """Up to `want` messages (body parsed), long-polling at most `tries` times 1 s; bounded."""
         found: list[dict[str, Any]] = []
