@@ -18,13 +18,14 @@ def customer_clients(kind: str, config: dict[str, Any], tenant_id: str) -> list[
     assumed, as the send will find it cached) so that AwsCalls can watch it; none for other kinds."""
     from herald import aws
     from herald.adapters import registry
+    from herald.adapters.cross_account import CrossAccountConfig
 
     model = registry.get(kind).config_model
-    parsed = model.model_validate(config)
-    if not hasattr(parsed, "role"):
+    if not issubclass(model, CrossAccountConfig):
         return []
+    parsed = model.model_validate(config)
     service = "sns" if kind == "sns" else "events"
-    return [aws.assumed_client(service, parsed.region, parsed.role(tenant_id))]
+    return [aws.assumed_client(service, parsed.region, parsed.role(tenant_id))]  # type: ignore[attr-defined]
 
 
 def herald_clients() -> list[Any]:
