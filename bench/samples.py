@@ -42,6 +42,7 @@ def notification_wire(*, long: bool) -> dict[str, Any]:
 _TWILIO = {"accountSid": "AC" + "0123456789abcdef" * 2, "authToken": "bench-twilio-token", "fromNumber": "+14155550100"}
 _VONAGE = {"apiKey": "a1b2c3d4", "apiSecret": "bench-vonage-secret", "from": "Herald"}
 _PHONE = "+14155551234"
+_CUSTOMER_ROLE = {"roleArn": "arn:aws:iam::111122223333:role/herald-publisher", "externalId": "bench-external-id"}
 
 # (kind, variant label, config, builder method name on the adapter)
 VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
@@ -112,5 +113,12 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
         "",
         {"serverUrl": "https://signal.example.com", "number": "+14155550100", "recipients": ["+14155551234"]},
         "",
+    ),
+    ("sns", "", {**_CUSTOMER_ROLE, "topicArn": "arn:aws:sns:eu-west-1:111122223333:alerts"}, "build_publish"),
+    (
+        "eventbridge",
+        "",
+        {**_CUSTOMER_ROLE, "eventBusArn": "arn:aws:events:eu-west-1:111122223333:event-bus/ops"},
+        "build_put_events",
     ),
 ]

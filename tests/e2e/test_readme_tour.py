@@ -63,6 +63,8 @@ README_KINDS = [
     "zulip",
     "homeassistant",
     "signal",
+    "sns",
+    "eventbridge",
 ]
 
 

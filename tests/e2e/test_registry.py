@@ -59,6 +59,10 @@ CONTRACT: dict[str, Kind] = {
     "zulip": kind((), ("serverUrl", "botEmail", "apiKey"), ("apiKey",)),
     "homeassistant": kind(("home_assistant", "hass"), ("serverUrl", "accessToken", "service"), ("accessToken",)),
     "signal": kind((), ("serverUrl", "number", "recipients"), ("password",)),
+    "sns": kind(("amazon_sns", "aws_sns"), ("topicArn", "roleArn", "externalId"), ("externalId",)),
+    "eventbridge": kind(
+        ("amazon_eventbridge", "aws_eventbridge"), ("eventBusArn", "roleArn", "externalId"), ("externalId",)
+    ),
 }
 
 

@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import ROOT, Receiver, Stack, start_stack, wait_until
+from tests.support.customer_account import EXTERNAL_ID, ROLE_ARN, CustomerAccount, Inbox
 from tests.support.samples import FIXED_HOST_KINDS
 
 pytestmark = pytest.mark.e2e
@@ -76,6 +77,8 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent
+# sns and eventbridge publish into a customer's account in the emulator: a queue there receives each message.
+CUSTOMER_TARGETS = {"sns": "SNS_TOPIC_ARN", "eventbridge": "EVENT_BUS_ARN"}
 
 _CURL_SHIM = """#!/bin/bash
 # Runs the real curl and notes its status code; prints the body as curl would.
@@ -145,8 +148,18 @@ def guide_stack(tmp_path_factory: pytest.TempPathFactory, receivers: dict[str, R
 
 
 @pytest.fixture(scope="module")
+def customer(guide_stack: Stack) -> dict[str, tuple[str, Inbox]]:
+    """kind → (the topic or bus the guide's variable names, the customer's queue that receives from it)."""
+    account = CustomerAccount(guide_stack.aws_endpoint)
+    return {"sns": account.topic("guide-alerts"), "eventbridge": account.bus("guide-ops")}
+
+
+@pytest.fixture(scope="module")
 def shell_env(
-    guide_stack: Stack, receivers: dict[str, Receiver], tmp_path_factory: pytest.TempPathFactory
+    guide_stack: Stack,
+    receivers: dict[str, Receiver],
+    customer: dict[str, tuple[str, Inbox]],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, str]:
     """The guide's variables, and PATH with the curl shim first."""
     real = shutil.which("curl")
@@ -158,6 +171,9 @@ def shell_env(
         "HERALD_URL": guide_stack.base_url,
         "HERALD_KEY": guide_stack.admin_key,
         **{name: f"{receivers[kind].url}{path}" for name, (kind, path) in URLS.items()},
+        **{name: customer[kind][0] for kind, name in CUSTOMER_TARGETS.items()},
+        "AWS_ROLE_ARN": ROLE_ARN,
+        "AWS_EXTERNAL_ID": EXTERNAL_ID,
     }
     assert set(_EXPORT.findall(VARIABLES)) == set(values), "a variable of the guide this test does not set"
     path = f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -176,12 +192,14 @@ def test_every_example_creates_tests_and_sends(
     example: Example,
     guide_stack: Stack,
     receivers: dict[str, Receiver],
+    customer: dict[str, tuple[str, Inbox]],
     shell_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
     statuses = tmp_path / "statuses"
     provider = receivers.get(RECEIVED_BY.get(example.kind, example.kind))
-    before = delivered_to(example.kind, guide_stack, provider)
+    inbox = customer[example.kind][1] if example.kind in customer else None
+    before = delivered_to(example.kind, guide_stack, provider, inbox)
 
     run = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", example.script],
@@ -196,8 +214,11 @@ def test_every_example_creates_tests_and_sends(
     assert run.returncode == 0, output
     assert statuses.read_text().split() == ["201", "200", "202"], output
     # The test went out inline; the send through the queue and the sender, a moment later.
-    got = wait_until(lambda: delivered_to(example.kind, guide_stack, provider) - before >= 2, 20.0, interval=0.25)
-    assert got, f"{example.kind}: the provider got {delivered_to(example.kind, guide_stack, provider) - before} of 2"
+    got = wait_until(
+        lambda: delivered_to(example.kind, guide_stack, provider, inbox) - before >= 2, 20.0, interval=0.25
+    )
+    count = delivered_to(example.kind, guide_stack, provider, inbox) - before
+    assert got, f"{example.kind}: the provider got {count} of 2"
 
 
 def test_the_silences_example_creates_lists_and_expires_a_silence(
@@ -227,10 +248,12 @@ def test_the_silences_example_creates_lists_and_expires_a_silence(
     assert listed[0]["id"] in output  # the active listing showed it before the DELETE
 
 
-def delivered_to(kind: str, stack: Stack, receiver: Receiver | None) -> int:
+def delivered_to(kind: str, stack: Stack, receiver: Receiver | None, inbox: Inbox | None = None) -> int:
     """How many messages the kind's provider has received so far."""
     if receiver is not None:
         return len(receiver.requests)
+    if inbox is not None:
+        return inbox.waiting()
     records: dict[str, Any] = requests.get(f"{stack.aws_endpoint}/moto-api/data.json", timeout=30).json()
     return len(records["ses"]["Message"]) if kind == "email" else len(records["sns"]["SMS"])
 

@@ -146,6 +146,7 @@ VONAGE_PHONE = {
 ANOTHER_SID = "AC" + "1" * 32
 # signal's only secret is the optional login of a proxy in front of the API
 SIGNAL_LOGIN = {**SAMPLES["signal"], "username": "herald", "password": secret("signal")}
+SNS_FIFO = {**SAMPLES["sns"], "topicArn": "arn:aws:sns:eu-west-1:111122223333:herald-alerts.fifo"}
 
 NEW_RECIPIENT = [
     pytest.param("telegram", SAMPLES["telegram"], {"chatId": "-100999"}, id="telegram-chatId"),
@@ -168,6 +169,8 @@ NEW_RECIPIENT = [
     pytest.param("zulip", SAMPLES["zulip"], {"stream": "night-shift", "topic": "db"}, id="zulip-stream"),
     pytest.param("homeassistant", SAMPLES["homeassistant"], {"service": "mobile_app_ipad"}, id="homeassistant-service"),
     pytest.param("signal", SIGNAL_LOGIN, {"recipients": ["+14155559876"]}, id="signal-recipients"),
+    pytest.param("sns", SNS_FIFO, {"messageGroupId": "database"}, id="sns-messageGroupId"),
+    pytest.param("eventbridge", SAMPLES["eventbridge"], {"source": "acme.herald"}, id="eventbridge-source"),
 ]
 
 NEW_HOST = [
@@ -213,6 +216,17 @@ NEW_HOST = [
     ),
     pytest.param("signal", SIGNAL_LOGIN, {"serverUrl": "https://signal.elsewhere.example"}, "serverUrl", id="signal"),
     pytest.param("signal", SIGNAL_LOGIN, {"number": "+14155550199"}, "number", id="signal-number"),
+    pytest.param(
+        "sns", SAMPLES["sns"], {"topicArn": "arn:aws:sns:eu-west-1:444455556666:alerts"}, "topicArn", id="sns-topic"
+    ),
+    pytest.param("sns", SAMPLES["sns"], {"roleArn": "arn:aws:iam::444455556666:role/herald"}, "roleArn", id="sns-role"),
+    pytest.param(
+        "eventbridge",
+        SAMPLES["eventbridge"],
+        {"eventBusArn": "arn:aws:events:eu-west-1:444455556666:event-bus/ops"},
+        "eventBusArn",
+        id="eventbridge-bus",
+    ),
 ]
 
 

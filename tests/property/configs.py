@@ -139,6 +139,20 @@ _BODY_TEMPLATES = st.sampled_from(
     ]
 )
 
+
+def _aws_arn(service: str, resource: str) -> st.SearchStrategy[str]:
+    region = st.sampled_from(["us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1"])
+    return st.builds(
+        lambda r, account, name: f"arn:aws:{service}:{r}:{account}:{name}",
+        region,
+        _regex(r"[0-9]{12}"),
+        _regex(resource),
+    )
+
+
+_role_arn = _regex(r"[0-9]{12}").map(lambda account: f"arn:aws:iam::{account}:role/herald-publisher")
+_external_id = _regex(r"[A-Za-z0-9+=,.@:/_-]{2,64}")
+
 CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
     "email": _form({"addresses": st.lists(email, min_size=1, max_size=5)}, {"fromEmail": email, "replyTo": email}),
     "slack": _form({"webhookUrl": public_url}),
@@ -271,6 +285,24 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
                 )
             ),
         ),
+    ),
+    "sns": _with(
+        _form({"roleArn": _role_arn, "externalId": _external_id}),
+        st.one_of(
+            _form({"topicArn": _aws_arn("sns", r"[A-Za-z0-9_-]{1,40}")}),
+            _form(
+                {"topicArn": _aws_arn("sns", r"[A-Za-z0-9_-]{1,40}\.fifo")},
+                {"messageGroupId": _regex(r"[!-~]{1,128}")},
+            ),
+        ),
+    ),
+    "eventbridge": _form(
+        {
+            "eventBusArn": _aws_arn("events", r"event-bus/[A-Za-z0-9._-]{1,64}"),
+            "roleArn": _role_arn,
+            "externalId": _external_id,
+        },
+        {"source": _regex(r"[a-z][a-z0-9.-]{0,40}").filter(lambda s: not s.startswith("aws."))},
     ),
 }
 

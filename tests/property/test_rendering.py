@@ -25,11 +25,14 @@ from markdown_it import MarkdownIt
 from herald.adapters import registry, render
 from herald.adapters.base import RenderContext
 from herald.adapters.email import build_email
+from herald.adapters.eventbridge import EventBridgeAdapter
 from herald.adapters.httpbase import HttpAdapter
 from herald.adapters.sms import SmsAdapter
+from herald.adapters.sns import SnsAdapter
 from herald.adapters.voice import VoiceAdapter
 from herald.models.config import ChannelConfig
 from herald.models.notification import Notification
+from herald.timeutil import iso
 from herald.transport.wire import OutboundRequest
 from tests.property.configs import CONFIGS
 from tests.property.notifications import notifications
@@ -439,3 +442,56 @@ def test_any_notification_makes_well_formed_ssml_within_the_limit(n: Notificatio
     body = VoiceAdapter().build_voice_message(n, config)["MessageBody"]
     assert len(body) <= 6000
     ET.fromstring(body)
+
+
+# Amazon SNS Publish (docs.aws.amazon.com/sns/latest/api/API_Publish.html): the message and its attributes at
+# most 256 KB; a subject of fewer than 100 characters without line breaks or control characters.
+SNS_MESSAGE_LIMIT = 262_144
+
+
+@settings(max_examples=settings().max_examples // 4)
+@given(n=notifications, data=CONFIGS["sns"])
+@example(n=Notification(title="\x01 down\r\n" + "é" * 200, details={"blob": "x" * 300_000}), data=None)
+def test_any_notification_makes_an_sns_publish_within_its_limits(n: Notification, data: dict[str, Any] | None) -> None:
+    data = data or {
+        "topicArn": "arn:aws:sns:eu-west-1:111122223333:alerts.fifo",
+        "roleArn": "arn:aws:iam::111122223333:role/herald",
+        "externalId": "ext-id",
+    }
+    params = SnsAdapter().build_publish(n, ready_to_send("sns", data), CTX)
+    subject = params["Subject"]
+    assert 0 < len(subject) < 100 and not re.search(r"[\x00-\x1f\x7f-\x9f]", subject)
+    attributes = params["MessageAttributes"]
+    assert len(attributes) <= 10 and all(a["StringValue"] for a in attributes.values())
+    size = len(params["Message"].encode()) + sum(
+        len(f"{name}{a['DataType']}{a['StringValue']}".encode()) for name, a in attributes.items()
+    )
+    assert size <= SNS_MESSAGE_LIMIT
+    assert json.loads(params["Message"])["id"] == CTX.delivery_id
+    fifo = data["topicArn"].endswith(".fifo")
+    assert ("MessageGroupId" in params, params.get("MessageDeduplicationId")) == (
+        fifo,
+        CTX.delivery_id if fifo else None,
+    )
+
+
+# Amazon EventBridge PutEvents (docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html): an entry
+# (Source, DetailType, Detail in UTF-8 bytes, 14 for Time) at most 256 KB; DetailType at most 128 characters.
+@settings(max_examples=settings().max_examples // 4)
+@given(n=notifications, data=CONFIGS["eventbridge"])
+@example(
+    n=Notification(title="down", body="ü" * 16_000, details={"blob": "x" * 300_000}),
+    data={
+        "eventBusArn": "arn:aws:events:eu-west-1:111122223333:event-bus/ops",
+        "roleArn": "arn:aws:iam::111122223333:role/herald",
+        "externalId": "ext-id",
+    },
+)
+def test_any_notification_makes_an_eventbridge_entry_within_its_limits(n: Notification, data: dict[str, Any]) -> None:
+    [entry] = EventBridgeAdapter().build_put_events(n, ready_to_send("eventbridge", data), CTX)["Entries"]
+    size = sum(len(entry[name].encode()) for name in ("Source", "DetailType", "Detail")) + 14
+    assert size <= 262_144
+    assert entry["DetailType"] == n.event[:128] and entry["Time"] == iso(n.occurred_at)
+    detail = json.loads(entry["Detail"])
+    assert isinstance(detail, dict) and detail["event"] == n.event
+    assert detail["details"] == ({} if detail.get("detailsOmitted") else n.details)

@@ -4,7 +4,8 @@ A function reaches the herald modules its handler imports, transitively (lazy im
 each module a call `<receiver>.<operation>(...)` counts when the module obtains a client or table of
 a service (`aws.client("sqs")`, `db.table()`) and `<operation>` is one of that service's operations
 in botocore's own model; `aws_messaging.call(ctx, aws_messaging.SES, "send_email", ...)` names its
-service and operation outright. This over-approximates per function (a module's every call counts
+service and operation outright (`aws_messaging.answer(..., role=...)` is made as a customer's role, which
+the customer grants, not Herald's). This over-approximates per function (a module's every call counts
 for each function that imports it), which is the safe side for "is this granted action ever used".
 """
 
@@ -31,6 +32,7 @@ IAM_PREFIX = {
     "sns": "sns",
     "pinpoint-sms-voice-v2": "sms-voice",
     "apigateway": "apigateway",
+    "sts": "sts",
 }
 
 # Calls of the boto3 resource layer (not client operations) and the client operations they make.

@@ -13,6 +13,21 @@ from typing import Any, Self
 _ids = itertools.count()
 
 
+def customer_clients(kind: str, config: dict[str, Any], tenant_id: str) -> list[Any]:
+    """The client a cross-account channel (sns, eventbridge) of `tenant_id` sends through, made now (its role
+    assumed, as the send will find it cached) so that AwsCalls can watch it; none for other kinds."""
+    from herald import aws
+    from herald.adapters import registry
+    from herald.adapters.cross_account import CrossAccountConfig
+
+    model = registry.get(kind).config_model
+    if not issubclass(model, CrossAccountConfig):
+        return []
+    parsed = model.model_validate(config)
+    service = "sns" if kind == "sns" else "events"
+    return [aws.assumed_client(service, parsed.region, parsed.role(tenant_id))]  # type: ignore[attr-defined]
+
+
 def herald_clients() -> list[Any]:
     """The process's cached DynamoDB, SQS and KMS clients (made now if they were not yet)."""
     from herald import aws, crypto, db

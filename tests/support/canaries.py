@@ -30,7 +30,10 @@ OK_BODY = {
     "requestId": "q-1",
     "timestamp": "1733217600123",
 }
-AWS_LABELS = ("email", "sms-aws")  # sent through SES and SNS (moto), not the receiver
+AWS_LABELS = ("email", "sms-aws", "sns", "eventbridge")  # sent through SES, SNS, EventBridge (moto), not the receiver
+# The customer account the cross-account kinds name (moto hands out its credentials to whoever assumes a role).
+CUSTOMER_ACCOUNT = "111122223333"
+CUSTOMER_ROLE = f"arn:aws:iam::{CUSTOMER_ACCOUNT}:role/herald-publisher"
 ACCEPTED = {"pagerduty": 202, "opsgenie": 202, "twilio": 201}  # first path segment → success status
 # Services whose success is a status and body of their own (first path segment → answer).
 OWN_ANSWERS: dict[str, tuple[int, dict[str, Any]]] = {
@@ -146,6 +149,22 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
                 "recipients": ["+14155551234"],
                 "username": "herald",
                 "password": canary("signalpassword"),
+            },
+        ),
+        "sns": (
+            "sns",
+            {
+                "topicArn": f"arn:aws:sns:us-east-1:{CUSTOMER_ACCOUNT}:herald-canary",
+                "roleArn": CUSTOMER_ROLE,
+                "externalId": canary("snsexternalId"),
+            },
+        ),
+        "eventbridge": (
+            "eventbridge",
+            {
+                "eventBusArn": f"arn:aws:events:us-east-1:{CUSTOMER_ACCOUNT}:event-bus/herald-canary",
+                "roleArn": CUSTOMER_ROLE,
+                "externalId": canary("eventbridgeexternalId"),
             },
         ),
     }

@@ -75,6 +75,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "number": "+14155550100",
         "recipients": ["+14155551234"],
     },
+    "sns": {
+        "topicArn": "arn:aws:sns:eu-west-1:111122223333:herald-alerts",
+        "roleArn": "arn:aws:iam::111122223333:role/herald-publisher",
+        "externalId": secret("sns"),
+    },
+    "eventbridge": {
+        "eventBusArn": "arn:aws:events:eu-west-1:111122223333:event-bus/ops",
+        "roleArn": "arn:aws:iam::111122223333:role/herald-publisher",
+        "externalId": secret("eventbridge"),
+    },
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -104,6 +114,8 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "zulip": ("serverUrl", "is required"),
     "homeassistant": ("serverUrl", "is required"),
     "signal": ("serverUrl", "is required"),
+    "sns": ("topicArn", "SNS topic ARN is required"),
+    "eventbridge": ("eventBusArn", "Event bus ARN is required"),
 }
 
 KINDS = tuple(SAMPLES)

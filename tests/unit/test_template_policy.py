@@ -32,6 +32,8 @@ NOT_CALLED_BY_CODE = {
 UNNAMED_RESOURCES = {
     # An SMS to a phone number is an SNS publish whose target has no ARN; NotResource excludes every topic.
     "sns:Publish": "NotResource",
+    # A customer's role (sns and eventbridge channels) may be in any account but this stack's own.
+    "sts:AssumeRole": "NotResource",
 }
 # Calls some function makes that no role grants, and why.
 CALLED_BUT_NOT_GRANTED = {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
 import boto3
@@ -40,10 +43,103 @@ def table(name: str) -> Any:
 
 
 def reset() -> None:
-    """Forget cached clients and the session (tests that switch endpoints or credentials between runs)."""
+    """Forget cached clients, assumed-role credentials and the session (tests that switch endpoints)."""
     client.cache_clear()
     table.cache_clear()
+    _client_with.cache_clear()
+    with _ASSUMING:
+        _ASSUMED.clear()
     _session.cache_clear()
+
+
+# -- A customer's resources through a role the customer lets Herald assume (SNS and EventBridge kinds) --
+
+# STS AssumeRole (docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html, read 2026-12-03):
+# sessions last 900 s to the role's maximum (default 3600 s); a session name is 2-64 of [\w+=,.@-].
+SESSION_SECONDS = 3600
+# Credentials are used until this long before they expire: a send never starts on a key about to lapse.
+REFRESH_MARGIN_SECONDS = 300
+_SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]")
+
+
+class _WithoutAssumeRoleBodies(logging.Filter):
+    """botocore's DEBUG log writes whole request and response bodies: an AssumeRole's external id (a
+    tenant's secret) and the credentials STS answers with. Those records are dropped; all others pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG or "AssumeRole" not in record.getMessage()
+
+
+for _name in ("botocore.endpoint", "botocore.parsers"):  # the loggers that write bodies
+    logging.getLogger(_name).addFilter(_WithoutAssumeRoleBodies())
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role in a customer's account, assumed with the external id the customer's trust policy demands."""
+
+    arn: str
+    external_id: str = field(repr=False)
+    tenant_id: str
+
+    @property
+    def session_name(self) -> str:
+        """`herald-<tenant>`: the customer's CloudTrail shows who acted, and for which Herald tenant."""
+        return _SESSION_NAME_CHARS.sub("-", f"herald-{self.tenant_id}")[:64]
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    key_id: str
+    secret: str = field(repr=False)
+    token: str = field(repr=False)
+    expires: float  # epoch seconds
+
+
+_ASSUMED: dict[Role, _Credentials] = {}
+# One STS call per role at a time: threads that need the same role wait for the first one's answer.
+_ASSUMING = threading.Lock()
+
+
+def assumed_client(service: str, region: str, role: Role) -> Any:
+    """A client for `service` in `region` acting as `role`; STS credentials kept until shortly before expiry.
+
+    Raises botocore's ClientError (e.g. AccessDenied when the role's trust policy refuses Herald or the
+    external id) or BotoCoreError (STS unreachable), as the caller's own AWS call would.
+    """
+    credentials = _credentials(role)
+    return _client_with(service, region, credentials)
+
+
+def _credentials(role: Role) -> _Credentials:
+    with _ASSUMING:
+        held = _ASSUMED.get(role)
+        if held is not None and time.time() < held.expires - REFRESH_MARGIN_SECONDS:
+            return held
+        answer = client("sts").assume_role(
+            RoleArn=role.arn,
+            RoleSessionName=role.session_name,
+            ExternalId=role.external_id,
+            DurationSeconds=SESSION_SECONDS,
+        )["Credentials"]
+        fresh = _Credentials(
+            answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"], answer["Expiration"].timestamp()
+        )
+        _ASSUMED[role] = fresh
+        return fresh
+
+
+@lru_cache(maxsize=64)
+def _client_with(service: str, region: str, credentials: _Credentials) -> Any:
+    with _MAKING:
+        return _session().client(
+            service,
+            region_name=region,
+            aws_access_key_id=credentials.key_id,
+            aws_secret_access_key=credentials.secret,
+            aws_session_token=credentials.token,
+            config=_CONFIG,
+        )
 
 
 # A refused condition is an answer, not a fault: trying again cannot change it.

@@ -38,6 +38,8 @@ class Settings(BaseModel):
     # The default API Gateway usage plan every new tenant's usage key joins (stack output UsagePlanId).
     # Only the tools that create tenants need it (make api-key, make dev, make tenant-plan).
     usage_plan_id: str = Field("", alias="HERALD_USAGE_PLAN_ID")
+    # This stack's own account: SNS and EventBridge channels may not name its topics, buses or roles.
+    account_id: str = Field("", alias="HERALD_ACCOUNT_ID")
     # The local stack and tests only: a file holding the ISO time `timeutil.utcnow` answers (never set in AWS).
     clock_file: str = Field("", alias="HERALD_CLOCK_FILE")
 

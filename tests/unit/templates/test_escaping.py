@@ -50,6 +50,8 @@ EXPECTED: dict[str, tuple[str, bool]] = {
             "zulip",
             "homeassistant",
             "signal",
+            "sns",
+            "eventbridge",
         ),
         (AS_WRITTEN, False),
     ),

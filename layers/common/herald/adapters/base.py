@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
+from herald.aws import Role
 from herald.models.config import ChannelConfig
 from herald.models.notification import Notification
 from herald.transport.wire import HttpSender, OutboundRequest, Receipt
@@ -55,6 +56,9 @@ Wire = OutboundRequest | AwsCall
 class DeliveryContext(RenderContext):
     http: HttpSender | None = None
     aws: Callable[[str], Any] | None = None  # herald.aws.client, for SES / SNS / SMS-voice kinds
+    # herald.aws.assumed_client (service, region, role): the customer's account, for sns / eventbridge
+    assume: Callable[[str, str, Role], Any] | None = None
+    tenant_id: str = ""  # whose channel this is: named in an assumed role's session
 
 
 C = TypeVar("C", bound=ChannelConfig)

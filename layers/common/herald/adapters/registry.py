@@ -7,6 +7,7 @@ from types import MappingProxyType
 from herald.adapters import (
     discord,
     email,
+    eventbridge,
     googlechat,
     gotify,
     grafanaoncall,
@@ -23,6 +24,7 @@ from herald.adapters import (
     signal,
     slack,
     sms,
+    sns,
     splunkoncall,
     teams,
     telegram,
@@ -62,6 +64,8 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             zulip.ZulipAdapter(),
             homeassistant.HomeAssistantAdapter(),
             signal.SignalAdapter(),
+            sns.SnsAdapter(),
+            eventbridge.EventBridgeAdapter(),
         )
     }
 )

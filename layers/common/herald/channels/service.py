@@ -60,7 +60,7 @@ def adapter_for(name: Any) -> Adapter:
 def _validate_config(adapter: Adapter, tenant_id: str, data: dict[str, Any]) -> ChannelConfig:
     model = adapter.config_model
     try:
-        config = model.model_validate(data, context={"egress": _policy()})
+        config = model.model_validate(data, context={"egress": _policy(), "account": get_settings().account_id})
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, model, "config")) from None
     for path in _placeholders(config.reveal(), "config"):

@@ -116,9 +116,15 @@ def render_context(settings: Settings, delivery_id: str, attempt: int) -> Render
     )
 
 
-def _context(settings: Settings, delivery_id: str, attempt: int) -> DeliveryContext:
-    rendering = render_context(settings, delivery_id, attempt)
-    return DeliveryContext(**vars(rendering), http=http.get_session(), aws=aws.client)
+def _context(settings: Settings, delivery: Delivery, attempt: int) -> DeliveryContext:
+    rendering = render_context(settings, delivery.id, attempt)
+    return DeliveryContext(
+        **vars(rendering),
+        http=http.get_session(),
+        aws=aws.client,
+        assume=aws.assumed_client,
+        tenant_id=delivery.tenant_id,
+    )
 
 
 def _metric(name: str, kind: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
@@ -180,7 +186,7 @@ def attempt(
             config = channel.config
             notification = _templated(notification, channel, record)
         adapter = registry.get(delivery.kind)
-        receipt: Receipt = adapter.send(notification, config, _context(settings, delivery.id, number))
+        receipt: Receipt = adapter.send(notification, config, _context(settings, delivery, number))
     except ChannelNotFound:
         return record("failed", code="channel_deleted", error="The channel was deleted before this delivery was sent.")
     except (ValidationFailed, ConfigUnreadable) as exc:

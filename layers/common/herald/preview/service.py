@@ -156,7 +156,10 @@ def _with_stand_ins(adapter: Adapter, given: dict[str, Any]) -> ChannelConfig:
         elif isinstance(data.get(wire), dict):  # webhook headers: each value is a secret
             data[wire] = {key: STAND_IN_SECRET if v == SECRET_PLACEHOLDER else v for key, v in data[wire].items()}
     try:
-        return model.model_validate(data, context={"egress": policy_from_settings(get_settings())})
+        settings = get_settings()
+        return model.model_validate(
+            data, context={"egress": policy_from_settings(settings), "account": settings.account_id}
+        )
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, model, "config")) from None
 
