@@ -119,7 +119,7 @@ export async function deliveryScreen(main, context, id) {
               "li",
               { class: `attempt ${attempt.status}` },
               h("span", { class: "when" }, when(attempt.time)),
-              h("span", { class: "what" }, `Attempt ${attempt.attempt}: `, badge(attempt.status)),
+              h("span", { class: "what" }, typeof attempt.attempt === "number" ? `Attempt ${attempt.attempt}: ` : "", badge(attempt.status)),
               attempt.httpStatus ? h("span", { class: "http" }, `HTTP ${attempt.httpStatus}`) : null,
               attempt.latencyMs !== undefined && attempt.latencyMs !== null ? h("span", { class: "latency" }, `${attempt.latencyMs} ms`) : null,
               attempt.error ? h("span", { class: "error" }, attempt.error) : null,
