@@ -100,6 +100,10 @@ def test_a_key_signs_in_and_the_console_offers_only_what_its_role_may_do(page: P
     expect(page.get_by_role("link", name="New channel")).to_have_count(0)
     expect(page.get_by_role("button", name="Test")).to_have_count(0)
     assert viewer["key"] not in page.url
+    page.evaluate("location.hash = '#/channels/new'")  # not offered, and not reachable by URL either
+    expect(page.get_by_text("This key's role cannot open that page.")).to_be_visible()
+    page.evaluate("location.hash = '#/api-keys'")
+    expect(page.get_by_text("This key's role cannot open that page.")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('herald.key')") == viewer["key"]
     assert page.evaluate("localStorage.length") == 0
 
@@ -142,11 +146,21 @@ def test_a_webhook_channel_is_created_after_a_field_error_tested_and_its_deliver
     expect(page.locator(".verdict")).to_contain_text(f"Test of {name}: sent.")
     assert receiver.wait_for(1)[0].path == "/hook"
 
+    row.get_by_role("link", name="Edit").click()  # stored secrets show masked, and are kept when saved so
+    expect(page.get_by_label("Webhook URL")).to_have_attribute("type", "password")
+    expect(page.get_by_label("Webhook URL")).to_have_value("••••••••")
+    expect(page.get_by_label("Webhook signing secret")).to_have_value("••••••••")
+    page.get_by_label("Webhook method").select_option("PUT")
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"#/channels$"))  # back to the list once the API took it
+    assert herald.call("GET", f"/v1/channels/{channel_id}").json()["config"]["method"] == "PUT"
+
     receiver.program(default=410)  # the provider now refuses: a permanent failure, which may be redriven
     test_failed = row.get_by_role("button", name="Test")
     test_failed.click()
     expect(page.locator(".verdict")).to_contain_text(f"Test of {name} failed:")
     expect(page.locator(".verdict")).to_contain_text("410")
+    assert [(r.method, r.path) for r in receiver.wait_for(2)] == [("POST", "/hook"), ("PUT", "/hook")]
 
     receiver.program(default=200)
     sent = herald.send([channel_id], title="Console sees this")

@@ -31,7 +31,7 @@ function route() {
 }
 
 function screenFor({ section, id }) {
-  if (section === "channels" && id) return (target, context) => channelForm(target, context, id === "new" ? null : id);
+  if (section === "channels" && id) return session.can("editor") ? (target, context) => channelForm(target, context, id === "new" ? null : id) : null;
   if (section === "deliveries" && id) return (target, context) => deliveryScreen(target, context, id);
   const found = SECTIONS.find((candidate) => candidate.path === section && session.can(candidate.role));
   return found ? found.screen : null;
