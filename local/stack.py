@@ -165,6 +165,7 @@ class LocalStack:
         lines = [
             "",
             f"  API        {api}/v1   (Swagger UI: {api}/v1/docs)",
+            f"  Console    {api}/console   (sign in with the admin key below)",
             f"  AWS        {self.emulator.endpoint}   region {REGION}, account {ACCOUNT_ID}, any credentials",
             f"  SNS topic  {topic}",
             f"  Queue      {queue}",

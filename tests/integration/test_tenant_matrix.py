@@ -33,6 +33,8 @@ TWILIO = {"accountSid": "AC" + "1" * 32, "authToken": "twilio-token-acme", "from
 # name is not an object of a tenant.
 PLACEHOLDER = re.compile(r"<(\w+)>")
 PROVIDER = "telegram"
+NOT_OBJECTS = ("provider", "file")  # placeholders that name no object of a tenant
+CONSOLE_FILE = "app.js"  # `<file>` of /console/<file>: a file of the console, not an object of a tenant
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ ROUTES: dict[str, Route] = {
     "GET /v1/health": Route(None),
     "GET /v1/docs": Route(None),
     "GET /v1/openapi.json": Route(None),
+    "GET /console": Route(None),
+    "GET /console/<file>": Route(None),
+    "GET /v1/whoami": Route(Role.viewer),
     "GET /v1/kinds": Route(Role.viewer),
     "GET /v1/channels": Route(Role.viewer),
     "POST /v1/channels": Route(Role.editor, 201, {"kind": "email", "config": EMAIL}),
@@ -118,6 +123,8 @@ class Objects:
     def get(self, name: str, fresh: bool = False) -> str:
         if name == "provider":
             return PROVIDER
+        if name == "file":
+            return CONSOLE_FILE
         if fresh or name not in self.made:
             self.made[name] = self.makers[name]()
         return self.made[name]
@@ -178,7 +185,7 @@ def test_role_and_tenant_matrix(aws, route_key):
     auth.delete_api_key("acme", revoked.id)
     auth.forget_cached_keys()
     keys["revoked"] = revoked.key
-    names = {name for name in PLACEHOLDER.findall(template + json.dumps(route.body)) if name != "provider"}
+    names = {name for name in PLACEHOLDER.findall(template + json.dumps(route.body)) if name not in NOT_OBJECTS}
 
     got, want, seen_by_acme = {}, {}, []
     for whose, objects in (("other", other), ("own", own)):

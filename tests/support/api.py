@@ -76,7 +76,9 @@ class ApiClient:
         if body is not None:
             sent.setdefault("Content-Type", "application/json")
         text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
-        public = method == "GET" and path in ("/v1/health", "/v1/openapi.json", "/v1/docs")
+        public = method == "GET" and (
+            path in ("/v1/health", "/v1/openapi.json", "/v1/docs") or path == "/console" or path.startswith("/console/")
+        )
         authorizer_context: dict[str, Any] | None = None
         if not public:
             decision = self._authorize(method, path, sent, query)
@@ -110,7 +112,10 @@ class ApiClient:
             "isBase64Encoded": False,
         }
         result = self.api.handler(event, LambdaContext())
-        self.replies.append(Reply(result["statusCode"], result.get("headers") or {}, result.get("body") or ""))
+        # A REST proxy answer may carry its headers in either field (Powertools uses multiValueHeaders).
+        headers = {name: values[-1] for name, values in (result.get("multiValueHeaders") or {}).items() if values}
+        headers.update(result.get("headers") or {})
+        self.replies.append(Reply(result["statusCode"], headers, result.get("body") or ""))
         return self.replies[-1]
 
     def _authorize(self, method: str, path: str, headers: dict[str, str], query: dict[str, str] | None) -> Any:

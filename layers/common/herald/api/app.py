@@ -29,6 +29,7 @@ from herald.api.contract import OpenApiDocument, answers
 from herald.api.routes import (
     alerts,
     channels,
+    console,
     deliveries,
     events,
     intervals,
@@ -57,7 +58,7 @@ def _cors() -> CORSConfig | None:
 resolver = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request.read_json, cors=_cors())
 resolver._request_validation_middleware = request.JsonRequestValidation()
 resolver.use([request.refuse_unknown_query])
-for group in (meta, channels, deliveries, preview, events, intervals, silences, alerts, keys, settings):
+for group in (meta, channels, deliveries, preview, events, intervals, silences, alerts, keys, settings, console):
     resolver.include_router(group.router)
 
 SECURITY_SCHEMES: dict[str, APIKey | HTTPBase | OAuth2 | OpenIdConnect | HTTPBearer | MutualTLS] = {

@@ -52,6 +52,18 @@ class Health(_Open):
     status: Literal["ok"]
 
 
+class WhoAmI(_Open):
+    """The caller's own key: what a console needs to offer only what the key may do."""
+
+    model_config = _example(
+        {"tenantId": "acme", "role": "editor", "keyId": "key_00mx7t1m70iw60b8003wxu", "keyName": "ops"}
+    )
+    tenantId: str = Field(description="The key's tenant")  # noqa: N815 - the wire name
+    role: Literal["viewer", "editor", "admin"] = Field(description="The key's role, which decides what it may do")
+    keyId: str = Field(description="The key's id, as `GET /v1/api-keys` lists it")  # noqa: N815
+    keyName: str = Field(description="The key's name")  # noqa: N815
+
+
 class OpenApiDocument(_Open):
     model_config = _example(examples.OPENAPI)
     openapi: str
