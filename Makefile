@@ -15,7 +15,7 @@ TENANT ?= dev
 ROLE ?= admin
 STACK ?=
 
-.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan receiver redrive redrive-ingest migrate openapi soak build validate deploy bench clean
+.PHONY: dev test test-unit test-integration test-e2e lint format api-key tenant-plan receiver redrive redrive-ingest migrate screenshots openapi soak build validate deploy bench clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(PY) || { python=$(FIND_PYTHON) && "$$python" -m venv $(VENV); }
@@ -49,6 +49,9 @@ redrive-ingest: $(STAMP) ## feed monitoring events that failed every try back in
 
 migrate: $(STAMP) ## move items an older release stored into the current layout [STACK=name]; safe to stop and run again
 	@$(PY) -m local.migrate $(if $(STACK),--stack "$(STACK)")
+
+screenshots: $(STAMP) ## the console's screenshots in docs/img/, from the browser tests (needs chromium)
+	HERALD_SCREENSHOT_DIR=docs/img $(PY) -m pytest tests/e2e/test_console.py -q
 
 openapi: $(STAMP) ## write docs/openapi.json from the typed routes (a unit test fails when it is out of date)
 	@$(PY) -m local.openapi
