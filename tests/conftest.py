@@ -49,12 +49,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for program in PROGRAMS:
-        nodeids = _MISSING.get(program.name, [])
-        if not nodeids:
+        if program.find() is not None:
             continue
+        # Under pytest-xdist the workers collect, so the controller knows only that the program is missing.
+        nodeids = _MISSING.get(program.name, [])
         terminalreporter.write_sep("=", f"{program.name} is not installed", yellow=True)
         terminalreporter.write_line(
-            f"{len(nodeids)} {program.name} cases were not run ({program.install}, then make test):"
+            f"{len(nodeids) or 'The'} {program.name} cases were not run ({program.install}, then make test)"
+            + (":" if nodeids else ".")
         )
         for nodeid in nodeids:
             terminalreporter.write_line(f"  {nodeid}")
