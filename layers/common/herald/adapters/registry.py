@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from herald.adapters import (
+    dingtalk,
     discord,
     email,
     googlechat,
     gotify,
+    lark,
     matrix,
     ntfy,
     onesignal,
@@ -23,6 +25,7 @@ from herald.adapters import (
     telegram,
     voice,
     webhook,
+    wecom,
     whatsapp,
 )
 from herald.adapters.base import Adapter
@@ -50,6 +53,9 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             ntfy.NtfyAdapter(),
             gotify.GotifyAdapter(),
             matrix.MatrixAdapter(),
+            lark.LarkAdapter(),
+            dingtalk.DingTalkAdapter(),
+            wecom.WeComAdapter(),
         )
     }
 )
