@@ -92,4 +92,12 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("ntfy", "", {"topic": "herald-alerts", "accessToken": "tk_bench"}, ""),
     ("gotify", "", {"serverUrl": "https://gotify.example.com", "appToken": "AbCdEf123456"}, ""),
     ("matrix", "", {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": "syt_x"}, ""),
+    ("lark", "signed", {"webhookUrl": "https://open.feishu.cn/open-apis/bot/v2/hook/bench", "secret": "bench"}, ""),
+    (
+        "dingtalk",
+        "signed",
+        {"webhookUrl": "https://oapi.dingtalk.com/robot/send?access_token=bench-token", "secret": "SECbench"},
+        "",
+    ),
+    ("wecom", "", {"webhookUrl": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=bench-key"}, ""),
 ]

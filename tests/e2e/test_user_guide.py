@@ -63,6 +63,9 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
     "onesignal": (200, b'{"id": "b98881cc-1e94-4366-bbd9-db8f3429292b"}'),
     "pusherbeams": (200, b'{"publishId": "pubid-441b7a3f-4a6b-4b8d-9a5c-2e1f0d3c4b5a"}'),
     "twilio": (201, b'{"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}'),
+    "lark": (200, b'{"code": 0, "msg": "success", "data": {}}'),
+    "dingtalk": (200, b'{"errcode": 0, "errmsg": "ok"}'),
+    "wecom": (200, b'{"errcode": 0, "errmsg": "ok"}'),
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent

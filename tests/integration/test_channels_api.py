@@ -193,6 +193,15 @@ NEW_HOST = [
         "accountSid",
         id="whatsapp-account-and-number",
     ),
+    pytest.param(
+        "lark", SAMPLES["lark"], {"webhookUrl": "https://open.larksuite.com/open-apis/bot/v2/hook/other"}, "webhookUrl"
+    ),
+    pytest.param(
+        "dingtalk",
+        SAMPLES["dingtalk"],
+        {"webhookUrl": "https://oapi.dingtalk.com/robot/send?access_token=another-robot"},
+        "webhookUrl",
+    ),
 ]
 
 

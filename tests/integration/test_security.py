@@ -20,6 +20,9 @@ URL_FIELDS = {
     "ntfy": "serverUrl",
     "gotify": "serverUrl",
     "matrix": "homeserverUrl",
+    "lark": "webhookUrl",
+    "dingtalk": "webhookUrl",
+    "wecom": "webhookUrl",
 }
 
 

@@ -28,6 +28,9 @@ OK_BODY = {
     "iden": "i-1",
     "dedup_key": "d-1",
     "requestId": "q-1",
+    "code": 0,
+    "errcode": 0,
+    "errmsg": "ok",
 }
 AWS_LABELS = ("email", "sms-aws")  # sent through SES and SNS (moto), not the receiver
 ACCEPTED = {"pagerduty": 202, "opsgenie": 202, "twilio": 201}  # first path segment → success status
@@ -111,6 +114,24 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
         "matrix": (
             "matrix",
             {"homeserverUrl": f"{base}/matrix", "roomId": "!r:example.org", "accessToken": canary("matrixaccessToken")},
+        ),
+        "lark": (
+            "lark",
+            {
+                "webhookUrl": f"https://open.feishu.cn/open-apis/bot/v2/hook/{canary('larkwebhookUrl')}",
+                "secret": canary("larksecret"),
+            },
+        ),
+        "dingtalk": (
+            "dingtalk",
+            {
+                "webhookUrl": f"https://oapi.dingtalk.com/robot/send?access_token={canary('dingtalkwebhookUrl')}",
+                "secret": canary("dingtalksecret"),
+            },
+        ),
+        "wecom": (
+            "wecom",
+            {"webhookUrl": f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={canary('wecomwebhookUrl')}"},
         ),
     }
 

@@ -54,6 +54,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ntfy": {"topic": "herald-alerts", "serverUrl": "https://ntfy.sh", "accessToken": secret("ntfy")},
     "gotify": {"serverUrl": "https://gotify.example.com", "appToken": secret("gotify")},
     "matrix": {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": secret("matrix")},
+    "lark": {"webhookUrl": f"https://open.feishu.cn/open-apis/bot/v2/hook/{secret('lark')}", "secret": secret("larks")},
+    "dingtalk": {
+        "webhookUrl": f"https://oapi.dingtalk.com/robot/send?access_token={secret('dingtalk')}",
+        "secret": secret("dingtalk-sign"),
+    },
+    "wecom": {"webhookUrl": f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={secret('wecom')}"},
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -77,6 +83,9 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "ntfy": ("topic", "is required"),
     "gotify": ("serverUrl", "is required"),
     "matrix": ("roomId", "is required"),
+    "lark": ("webhookUrl", "Lark webhook URL is required"),
+    "dingtalk": ("webhookUrl", "DingTalk webhook URL is required"),
+    "wecom": ("webhookUrl", "WeCom webhook URL is required"),
 }
 
 KINDS = tuple(SAMPLES)
@@ -84,4 +93,7 @@ KINDS = tuple(SAMPLES)
 # Kinds whose API host is not in the channel config, so HERALD_ENDPOINT_<KIND> can replace it.
 FIXED_HOST_KINDS = (
     "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
+    "lark",
+    "dingtalk",
+    "wecom",
 )  # fmt: skip

@@ -124,3 +124,12 @@ def test_the_frequency_limit_is_retried_a_minute_later() -> None:
         60.0,
         "WeCom returned 200: api freq out of limit (errcode 45009)",
     )
+
+
+def test_when_many_facts_outgrow_the_limit_whole_lines_are_kept_never_half_a_tag() -> None:
+    fields = [{"label": f"{i}" + "<" * 90, "value": "<" * 200} for i in range(25)]  # labels are not cut
+    content = content_of(body="<" * 3000, fields=fields)
+    assert len(content.encode()) <= CONTENT_BYTES_LIMIT
+    lines = content.split("\n")
+    assert lines[-1] == "…"
+    assert all(line.endswith("</font>") for line in lines if line.startswith("> "))

@@ -14,6 +14,7 @@ User text is escaped with a backslash before the subset's markup characters (`es
 from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
+from urllib.parse import quote
 
 from pydantic import AfterValidator, AliasChoices, Field
 
@@ -33,6 +34,7 @@ CODES = chatbots.Codes("errcode", "errmsg", throttled=(45009,), throttle_wait=60
 COLOR = {"critical": "warning", "warning": "warning", "info": "comment"}
 RESOLVED_COLOR = "info"
 LINK_TEXT = "Open"
+_URL_SAFE = ":/?#[]@!$&'*+,;=%~"  # everything a URL may hold as it is, but ( ) and space
 
 # The same rule as Discord's Markdown: a backslash before * _ ~ ` | > # [ ] < (and \ itself); bare links kept.
 escape = discord.escape_markdown
@@ -55,11 +57,17 @@ def _headline(n: Notification) -> str:
     # Herald's own prefix ("🔴 [CRITICAL] ") is always escaped; the title only unless a template wrote it.
     head = render.headline(n)
     prefix = head[: len(head) - len(n.title)]
-    return escape(prefix) + render.verbatim(n, escape)(n.title)
+    return _one_line(escape(prefix) + render.verbatim(n, escape)(n.title))
+
+
+def _one_line(text: str) -> str:
+    # A line break would end the headline's bold or a fact's quote, leaving the rest outside it.
+    return " ".join(text.splitlines())
 
 
 def _link(url: str) -> str:
-    return f"[{LINK_TEXT}]({url.replace('(', '%28').replace(')', '%29')})"
+    # Parentheses and spaces would end the link's target early: percent-encoded, the address is the same.
+    return f"[{LINK_TEXT}]({quote(url, safe=_URL_SAFE)})"
 
 
 def content(n: Notification, budget: int = TEXT_BUDGET) -> str:
@@ -70,7 +78,8 @@ def content(n: Notification, budget: int = TEXT_BUDGET) -> str:
     color = RESOLVED_COLOR if n.resolved else COLOR[n.severity]
     for name, value, own in render.escaped_facts(n, escape):
         shade = color if name == "Severity" else "comment"
-        lines.append(f'> {own(name)}: <font color="{shade}">{render.fit_escaped(value or "—", budget, own)}</font>')
+        shown = _one_line(render.fit_escaped(value or "—", budget, own))
+        lines.append(f'> {_one_line(own(name))}: <font color="{shade}">{shown}</font>')
     if url := render.link(n):
         lines.append(_link(url))
     return "\n".join(lines)
@@ -81,7 +90,23 @@ def markdown_message(n: Notification) -> dict[str, Any]:
         return len(text.encode())
 
     text = render.fit_json(lambda budget: content(n, budget), CONTENT_BYTES_LIMIT, TEXT_BUDGET, size=size)
-    return {"msgtype": "markdown", "markdown": {"content": render.truncate_bytes(text, CONTENT_BYTES_LIMIT)}}
+    return {"msgtype": "markdown", "markdown": {"content": _whole_lines(text, CONTENT_BYTES_LIMIT)}}
+
+
+def _whole_lines(text: str, limit: int) -> str:
+    """`text` if it fits `limit` bytes, else its first whole lines and an ellipsis: a cut never splits markup
+    (many facts can outgrow the limit even when each is cut short)."""
+    if len(text.encode()) <= limit:
+        return text
+    kept: list[str] = []
+    used = len(render.ELLIPSIS.encode())
+    for line in text.split("\n"):
+        cost = len(line.encode()) + 1
+        if used + cost > limit:
+            break
+        kept.append(line)
+        used += cost
+    return "\n".join([*kept, render.ELLIPSIS])
 
 
 class WeComAdapter(HttpAdapter[WeComConfig]):
