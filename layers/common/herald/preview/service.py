@@ -50,6 +50,9 @@ STAND_IN_URLS: Mapping[str, str] = {
     "teams": "https://prod-00.westus.logic.azure.com/workflows/hEr4ldPr3vi3wSt4ndIn",
     "googlechat": "https://chat.googleapis.com/v1/spaces/hEr4ldPr3vi3wSt4ndIn",
     "webhook": "https://receiver.example.com/hEr4ldPr3vi3wSt4ndIn",
+    "lark": "https://open.feishu.cn/open-apis/bot/v2/hook/hEr4ldPr3vi3wSt4ndIn",
+    "dingtalk": "https://oapi.dingtalk.com/robot/send?access_token=hEr4ldPr3vi3wSt4ndIn",
+    "wecom": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=hEr4ldPr3vi3wSt4ndIn",
 }
 # Headers whose whole value proves who sent the request: masked even when no config secret is in them
 # (a webhook signature made with the real secret would let its reader forge deliveries).
