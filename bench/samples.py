@@ -121,4 +121,12 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
         {**_CUSTOMER_ROLE, "eventBusArn": "arn:aws:events:eu-west-1:111122223333:event-bus/ops"},
         "build_put_events",
     ),
+    ("lark", "signed", {"webhookUrl": "https://open.feishu.cn/open-apis/bot/v2/hook/bench", "secret": "bench"}, ""),
+    (
+        "dingtalk",
+        "signed",
+        {"webhookUrl": "https://oapi.dingtalk.com/robot/send?access_token=bench-token", "secret": "SECbench"},
+        "",
+    ),
+    ("wecom", "", {"webhookUrl": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=bench-key"}, ""),
 ]

@@ -65,6 +65,9 @@ README_KINDS = [
     "signal",
     "sns",
     "eventbridge",
+    "lark",
+    "dingtalk",
+    "wecom",
 ]
 
 

@@ -63,6 +63,9 @@ CONTRACT: dict[str, Kind] = {
     "eventbridge": kind(
         ("amazon_eventbridge", "aws_eventbridge"), ("eventBusArn", "roleArn", "externalId"), ("externalId",)
     ),
+    "lark": kind(("feishu",), ("webhookUrl",), ("webhookUrl", "secret")),
+    "dingtalk": kind((), ("webhookUrl",), ("webhookUrl", "secret")),
+    "wecom": kind(("wechatwork", "wework"), ("webhookUrl",), ("webhookUrl",)),
 }
 
 

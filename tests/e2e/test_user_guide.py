@@ -74,6 +74,9 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
     "zulip": (200, b'{"result": "success", "msg": "", "id": 42}'),
     "homeassistant": (200, b"[]"),
     "signal": (201, b'{"timestamp": "1733217600123"}'),
+    "lark": (200, b'{"code": 0, "msg": "success", "data": {}}'),
+    "dingtalk": (200, b'{"errcode": 0, "errmsg": "ok"}'),
+    "wecom": (200, b'{"errcode": 0, "errmsg": "ok"}'),
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent

@@ -227,6 +227,15 @@ NEW_HOST = [
         "eventBusArn",
         id="eventbridge-bus",
     ),
+    pytest.param(
+        "lark", SAMPLES["lark"], {"webhookUrl": "https://open.larksuite.com/open-apis/bot/v2/hook/other"}, "webhookUrl"
+    ),
+    pytest.param(
+        "dingtalk",
+        SAMPLES["dingtalk"],
+        {"webhookUrl": "https://oapi.dingtalk.com/robot/send?access_token=another-robot"},
+        "webhookUrl",
+    ),
 ]
 
 

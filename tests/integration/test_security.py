@@ -24,6 +24,9 @@ URL_FIELDS = {
     "zulip": "serverUrl",
     "homeassistant": "serverUrl",
     "signal": "serverUrl",
+    "lark": "webhookUrl",
+    "dingtalk": "webhookUrl",
+    "wecom": "webhookUrl",
 }
 
 

@@ -304,6 +304,21 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
         },
         {"source": _regex(r"[a-z][a-z0-9.-]{0,40}").filter(lambda s: not s.startswith("aws."))},
     ),
+    "lark": _form(
+        {
+            "webhookUrl": st.builds(
+                "https://{}/open-apis/bot/v2/hook/{}".format,
+                st.sampled_from(["open.feishu.cn", "open.larksuite.com"]),
+                _regex(r"[A-Za-z0-9-]{1,64}"),
+            )
+        },
+        {"secret": secret},
+    ),
+    "dingtalk": _form(
+        {"webhookUrl": hex_id.map("https://oapi.dingtalk.com/robot/send?access_token={}".format)},
+        {"secret": secret},
+    ),
+    "wecom": _form({"webhookUrl": uuid_text.map("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={}".format)}),
 }
 
 

@@ -32,7 +32,7 @@ def test_every_kind_has_a_config_strategy() -> None:
     assert set(CONFIGS) == set(registry.ADAPTERS)
 
 
-# Nineteen kinds: a quarter of the profile's examples each keeps the suite inside its time budget.
+# Twenty-two kinds: a quarter of the profile's examples each keeps the suite inside its time budget.
 @pytest.mark.parametrize("kind", sorted(registry.ADAPTERS))
 def test_a_valid_config_round_trips_through_its_dumps(kind: str) -> None:
     model = registry.get(kind).config_model

@@ -330,6 +330,40 @@ def check_signal(request: OutboundRequest, n: Notification) -> None:
     assert body["text_mode"] == "normal"  # monitor text is never read as Signal's styled markup
 
 
+def check_lark(request: OutboundRequest, n: Notification) -> None:  # the custom bot guide (adapters/lark.py)
+    assert len(request.body) <= 20 * 1024
+    body = request.json_body()
+    post = body["content"]["post"]["zh_cn"]
+    assert body["msg_type"] == "post" and post["title"]
+    # Text and link tags only: Lark shows a text tag's words as written, so nothing needs escaping.
+    assert all(item["tag"] in ("text", "a") for paragraph in post["content"] for item in paragraph)
+
+
+def check_dingtalk(request: OutboundRequest, n: Notification) -> None:  # custom robot access (adapters/dingtalk.py)
+    body = request.json_body()
+    assert body["msgtype"] == "text"
+    assert body["text"]["content"] and len(body["text"]["content"].encode()) <= 15_000
+
+
+WECOM_FACT = re.compile(r'^> (.*): <font color="(?:info|comment|warning)">(.*)</font>$', re.MULTILINE)
+WECOM_LINK = re.compile(r"^\[Open\]\(https?://[^\s()]+\)$", re.MULTILINE)
+
+
+def check_wecom(request: OutboundRequest, n: Notification) -> None:  # group robot (adapters/wecom.py)
+    body = request.json_body()
+    content = body["markdown"]["content"]
+    assert body["msgtype"] == "markdown" and content and len(content.encode()) <= 4096
+    # Herald's own markup out (the headline's bold, the facts' quotes and colours, the link): what is left is
+    # the user's text, whose markup characters must all be escaped outside the links WeCom finds by itself.
+    assert content.startswith("**")
+    end = content.find("**\n")
+    text = content[2:end] + content[end + 2 :] if end > 0 else content[2:]
+    text = WECOM_LINK.sub("", WECOM_FACT.sub(lambda m: f"{m[1]}\n{m[2]}", text))
+    tail = "\n" + (render.recovery_line(n) or "\0")
+    for part in re.split(r"https?://[^\s<>]+", text.replace(tail, "\n"))[::2]:
+        assert not re.search(r"(?<!\\)(?:\\\\)*[*_~`|>#\[\]<]", part), part
+
+
 CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "slack": check_slack,
     "discord": check_discord,
@@ -355,6 +389,9 @@ CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "zulip": check_zulip,
     "homeassistant": check_homeassistant,
     "signal": check_signal,
+    "lark": check_lark,
+    "dingtalk": check_dingtalk,
+    "wecom": check_wecom,
 }
 
 

@@ -29,6 +29,9 @@ OK_BODY = {
     "dedup_key": "d-1",
     "requestId": "q-1",
     "timestamp": "1733217600123",
+    "code": 0,
+    "errcode": 0,
+    "errmsg": "ok",
 }
 AWS_LABELS = ("email", "sms-aws", "sns", "eventbridge")  # sent through SES, SNS, EventBridge (moto), not the receiver
 # The customer account the cross-account kinds name (moto hands out its credentials to whoever assumes a role).
@@ -166,6 +169,24 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
                 "roleArn": CUSTOMER_ROLE,
                 "externalId": canary("eventbridgeexternalId"),
             },
+        ),
+        "lark": (
+            "lark",
+            {
+                "webhookUrl": f"https://open.feishu.cn/open-apis/bot/v2/hook/{canary('larkwebhookUrl')}",
+                "secret": canary("larksecret"),
+            },
+        ),
+        "dingtalk": (
+            "dingtalk",
+            {
+                "webhookUrl": f"https://oapi.dingtalk.com/robot/send?access_token={canary('dingtalkwebhookUrl')}",
+                "secret": canary("dingtalksecret"),
+            },
+        ),
+        "wecom": (
+            "wecom",
+            {"webhookUrl": f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={canary('wecomwebhookUrl')}"},
         ),
     }
 

@@ -85,6 +85,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "roleArn": "arn:aws:iam::111122223333:role/herald-publisher",
         "externalId": secret("eventbridge"),
     },
+    "lark": {"webhookUrl": f"https://open.feishu.cn/open-apis/bot/v2/hook/{secret('lark')}", "secret": secret("larks")},
+    "dingtalk": {
+        "webhookUrl": f"https://oapi.dingtalk.com/robot/send?access_token={secret('dingtalk')}",
+        "secret": secret("dingtalk-sign"),
+    },
+    "wecom": {"webhookUrl": f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={secret('wecom')}"},
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -116,6 +122,9 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "signal": ("serverUrl", "is required"),
     "sns": ("topicArn", "SNS topic ARN is required"),
     "eventbridge": ("eventBusArn", "Event bus ARN is required"),
+    "lark": ("webhookUrl", "Lark webhook URL is required"),
+    "dingtalk": ("webhookUrl", "DingTalk webhook URL is required"),
+    "wecom": ("webhookUrl", "WeCom webhook URL is required"),
 }
 
 KINDS = tuple(SAMPLES)
@@ -125,4 +134,7 @@ FIXED_HOST_KINDS = (
     "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
     "splunkoncall",
     "incidentio",
+    "lark",
+    "dingtalk",
+    "wecom",
 )  # fmt: skip

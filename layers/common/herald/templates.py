@@ -17,7 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from herald.adapters import discord, render, slack
+from herald.adapters import discord, render, slack, wecom
 from herald.errors import FieldError, HeraldError, ValidationFailed
 from herald.models.config import ChannelConfig
 from herald.models.notification import Monitor, Notification, NotificationField
@@ -73,6 +73,7 @@ MARKUP: dict[str, Callable[[str], str]] = {
     "discord": discord.escape_markdown,  # Markdown: a backslash before * _ ~ ` | > # [ ] <
     "telegram": render.escape_html,  # always sent with parse_mode HTML
     "teams": _identity,  # Adaptive Card Markdown, which Herald never escapes
+    "wecom": wecom.escape,  # WeCom's Markdown subset: a backslash before its markup characters
 }
 # Parts a markup kind shows as plain text all the same: Slack's header block, Discord's embed title and field
 # names. Their variables are not escaped (the adapter shows them as it always has).
@@ -85,6 +86,7 @@ MARKUP_NAMES = {
     "discord": "Discord Markdown",
     "telegram": "Telegram HTML",
     "teams": "Adaptive Card Markdown",
+    "wecom": "WeCom Markdown",
 }
 
 

@@ -27,6 +27,7 @@ EXPECTED: dict[str, tuple[str, bool]] = {
     "discord": ("*\\<b\\>&\\_\\[y\\]*", True),
     "telegram": ("*&lt;b&gt;&amp;_[y]*", True),
     "teams": (AS_WRITTEN, True),
+    "wecom": ("*\\<b\\>&\\_\\[y\\]*", True),
     **dict.fromkeys(
         (
             "email",
@@ -52,6 +53,8 @@ EXPECTED: dict[str, tuple[str, bool]] = {
             "signal",
             "sns",
             "eventbridge",
+            "lark",
+            "dingtalk",
         ),
         (AS_WRITTEN, False),
     ),

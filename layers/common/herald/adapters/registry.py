@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from herald.adapters import (
+    dingtalk,
     discord,
     email,
     eventbridge,
@@ -13,6 +14,7 @@ from herald.adapters import (
     grafanaoncall,
     homeassistant,
     incidentio,
+    lark,
     matrix,
     ntfy,
     onesignal,
@@ -30,6 +32,7 @@ from herald.adapters import (
     telegram,
     voice,
     webhook,
+    wecom,
     whatsapp,
     zulip,
 )
@@ -66,6 +69,9 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             signal.SignalAdapter(),
             sns.SnsAdapter(),
             eventbridge.EventBridgeAdapter(),
+            lark.LarkAdapter(),
+            dingtalk.DingTalkAdapter(),
+            wecom.WeComAdapter(),
         )
     }
 )

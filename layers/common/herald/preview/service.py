@@ -51,6 +51,9 @@ STAND_IN_URLS: Mapping[str, str] = {
     "googlechat": "https://chat.googleapis.com/v1/spaces/hEr4ldPr3vi3wSt4ndIn",
     "webhook": "https://receiver.example.com/hEr4ldPr3vi3wSt4ndIn",
     "grafanaoncall": "https://oncall-prod-us-central-0.grafana.net/oncall/integrations/v1/formatted_webhook/hEr4ldPr3vi3wSt4ndIn/",
+    "lark": "https://open.feishu.cn/open-apis/bot/v2/hook/hEr4ldPr3vi3wSt4ndIn",
+    "dingtalk": "https://oapi.dingtalk.com/robot/send?access_token=hEr4ldPr3vi3wSt4ndIn",
+    "wecom": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=hEr4ldPr3vi3wSt4ndIn",
 }
 # Headers whose whole value proves who sent the request: masked even when no config secret is in them
 # (a webhook signature made with the real secret would let its reader forge deliveries).
