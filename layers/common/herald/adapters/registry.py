@@ -10,6 +10,7 @@ from herald.adapters import (
     googlechat,
     gotify,
     matrix,
+    mattermost,
     ntfy,
     onesignal,
     opsgenie,
@@ -17,11 +18,13 @@ from herald.adapters import (
     pushbullet,
     pusherbeams,
     pushover,
+    rocketchat,
     slack,
     sms,
     teams,
     telegram,
     voice,
+    webex,
     webhook,
     whatsapp,
 )
@@ -50,6 +53,9 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             ntfy.NtfyAdapter(),
             gotify.GotifyAdapter(),
             matrix.MatrixAdapter(),
+            mattermost.MattermostAdapter(),
+            rocketchat.RocketChatAdapter(),
+            webex.WebexAdapter(),
         )
     }
 )
