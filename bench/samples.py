@@ -92,4 +92,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("ntfy", "", {"topic": "herald-alerts", "accessToken": "tk_bench"}, ""),
     ("gotify", "", {"serverUrl": "https://gotify.example.com", "appToken": "AbCdEf123456"}, ""),
     ("matrix", "", {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": "syt_x"}, ""),
+    ("mattermost", "", {"webhookUrl": "https://chat.example.com/hooks/xxx-generatedkey-xxx"}, ""),
+    ("rocketchat", "", {"webhookUrl": "https://chat.example.com/hooks/6SRjWvPNHw9ieYEbi/Yzm7hHxJGbs6Wtgr"}, ""),
+    ("webex", "", {"botToken": "bench-webex-token", "personEmail": "oncall@example.com"}, ""),
 ]

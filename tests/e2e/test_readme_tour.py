@@ -57,6 +57,9 @@ README_KINDS = [
     "ntfy",
     "gotify",
     "matrix",
+    "mattermost",
+    "rocketchat",
+    "webex",
 ]
 
 

@@ -44,6 +44,8 @@ URLS = {
     "NTFY_SERVER_URL": ("ntfy", ""),
     "GOTIFY_SERVER_URL": ("gotify", ""),
     "MATRIX_HOMESERVER_URL": ("matrix", ""),
+    "MATTERMOST_WEBHOOK_URL": ("mattermost", "/hooks/xxx-generatedkey-xxx"),
+    "ROCKETCHAT_WEBHOOK_URL": ("rocketchat", "/hooks/6SRjWvPNHw9ieYEbi/Yzm7hHxJGbs6WtgrQrKGEikHnjzk6c9"),
 }
 # Each provider's receiver and the success it answers, as the service does (tests/e2e/test_kinds_*.py).
 SUCCESS: dict[str, tuple[int, bytes]] = {
@@ -63,6 +65,9 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
     "onesignal": (200, b'{"id": "b98881cc-1e94-4366-bbd9-db8f3429292b"}'),
     "pusherbeams": (200, b'{"publishId": "pubid-441b7a3f-4a6b-4b8d-9a5c-2e1f0d3c4b5a"}'),
     "twilio": (201, b'{"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}'),
+    "mattermost": (200, b"ok"),
+    "rocketchat": (200, b'{"success": true}'),
+    "webex": (200, b'{"id": "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvOTJkYjNiZTAt", "roomType": "direct"}'),
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent

@@ -162,6 +162,9 @@ NEW_RECIPIENT = [
     pytest.param("pusherbeams", SAMPLES["pusherbeams"], {"interests": ["night-shift"]}, id="pusherbeams-interests"),
     pytest.param("opsgenie", SAMPLES["opsgenie"], {"responders": [{"type": "team", "name": "ops"}]}, id="opsgenie"),
     pytest.param("discord", SAMPLES["discord"], {"threadId": "1234567890123"}, id="discord-threadId"),
+    pytest.param("mattermost", SAMPLES["mattermost"], {"channel": "@oncall"}, id="mattermost-channel"),
+    pytest.param("rocketchat", SAMPLES["rocketchat"], {"channel": "#ops"}, id="rocketchat-channel"),
+    pytest.param("webex", SAMPLES["webex"], {"roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vb3RoZXI"}, id="webex-roomId"),
 ]
 
 NEW_HOST = [

@@ -20,6 +20,8 @@ URL_FIELDS = {
     "ntfy": "serverUrl",
     "gotify": "serverUrl",
     "matrix": "homeserverUrl",
+    "mattermost": "webhookUrl",
+    "rocketchat": "webhookUrl",
 }
 
 

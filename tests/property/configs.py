@@ -244,6 +244,17 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
     "matrix": _form(
         {"homeserverUrl": public_url, "roomId": _regex(r"![A-Za-z0-9]{4,18}:[a-z0-9.]{3,20}"), "accessToken": secret}
     ),
+    "mattermost": _form(
+        {"webhookUrl": public_url},
+        {"channel": name_text, "username": name_text, "iconEmoji": _regex(r":[a-z_]{1,20}:")},
+    ),
+    "rocketchat": _form(
+        {"webhookUrl": public_url}, {"channel": name_text, "alias": name_text, "emoji": _regex(r":[a-z_]{1,20}:")}
+    ),
+    "webex": st.one_of(
+        _form({"botToken": secret, "roomId": _regex(r"[A-Za-z0-9]{20,80}")}),
+        _form({"botToken": secret, "personEmail": email}),
+    ),
 }
 
 

@@ -28,6 +28,7 @@ OK_BODY = {
     "iden": "i-1",
     "dedup_key": "d-1",
     "requestId": "q-1",
+    "success": True,
 }
 AWS_LABELS = ("email", "sms-aws")  # sent through SES and SNS (moto), not the receiver
 ACCEPTED = {"pagerduty": 202, "opsgenie": 202, "twilio": 201}  # first path segment → success status
@@ -112,6 +113,9 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
             "matrix",
             {"homeserverUrl": f"{base}/matrix", "roomId": "!r:example.org", "accessToken": canary("matrixaccessToken")},
         ),
+        "mattermost": ("mattermost", {"webhookUrl": f"{base}/mattermost/hooks/{canary('mattermostwebhookUrl')}"}),
+        "rocketchat": ("rocketchat", {"webhookUrl": f"{base}/rocketchat/hooks/a1/{canary('rocketchatwebhookUrl')}"}),
+        "webex": ("webex", {"botToken": canary("webexbotToken"), "roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vYQ"}),
     }
 
 
@@ -129,4 +133,4 @@ def secret_values(config: Any) -> list[str]:
 
 def ok_answer(arrival: Arrival) -> tuple[int, bytes]:
     service = arrival.path.split("/")[1]
-    return ACCEPTED.get(service, 200), b"ok" if service == "slack" else json.dumps(OK_BODY).encode()
+    return ACCEPTED.get(service, 200), b"ok" if service in ("slack", "mattermost") else json.dumps(OK_BODY).encode()

@@ -54,6 +54,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ntfy": {"topic": "herald-alerts", "serverUrl": "https://ntfy.sh", "accessToken": secret("ntfy")},
     "gotify": {"serverUrl": "https://gotify.example.com", "appToken": secret("gotify")},
     "matrix": {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": secret("matrix")},
+    "mattermost": {"webhookUrl": f"https://chat.example.com/hooks/{secret('mattermost')}", "channel": "ops-alerts"},
+    "rocketchat": {"webhookUrl": f"https://rocket.example.com/hooks/6SRjWvPNHw9ieYEbi/{secret('rocketchat')}"},
+    "webex": {"botToken": secret("webex"), "roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vYmJjZWIxYWQ"},
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -77,6 +80,9 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "ntfy": ("topic", "is required"),
     "gotify": ("serverUrl", "is required"),
     "matrix": ("roomId", "is required"),
+    "mattermost": ("webhookUrl", "Mattermost webhook URL is required"),
+    "rocketchat": ("webhookUrl", "Rocket.Chat webhook URL is required"),
+    "webex": ("botToken", "Webex bot token is required"),
 }
 
 KINDS = tuple(SAMPLES)
@@ -84,4 +90,5 @@ KINDS = tuple(SAMPLES)
 # Kinds whose API host is not in the channel config, so HERALD_ENDPOINT_<KIND> can replace it.
 FIXED_HOST_KINDS = (
     "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
+    "webex",
 )  # fmt: skip
