@@ -296,8 +296,9 @@ def check_webex(request: OutboundRequest, n: Notification) -> None:  # §21b
     assert len(body["markdown"].encode()) <= 7439 and len(body["text"].encode()) <= 7439
     # Herald's own Markdown: the bold headline, the facts' list markers and bold names, the link at the end.
     text = re.sub(r"\n\n\[Open in monitoring\]\(<[^<>\s]*>\)$", "", body["markdown"])
-    assert text.startswith("**")
-    text = re.sub(r"(?<!\\)\*\*(?=\n\n|$)", "", text[2:], count=1)
+    headline = re.match(r"\*\*((?:\\.|[^\\*])*)\*\*(?=\n\n|$)", text, re.DOTALL)
+    assert headline, text
+    text = headline.group(1) + text[headline.end() :]
     text = re.sub(r"(?m)^- \*\*", "", text).replace(":** ", " ")
     for block in text.split("\n\n"):
         markdown_escaped(block, _UNESCAPED_COMMONMARK, n)
