@@ -129,4 +129,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
         "",
     ),
     ("wecom", "", {"webhookUrl": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=bench-key"}, ""),
+    ("mattermost", "", {"webhookUrl": "https://chat.example.com/hooks/xxx-generatedkey-xxx"}, ""),
+    ("rocketchat", "", {"webhookUrl": "https://chat.example.com/hooks/6SRjWvPNHw9ieYEbi/Yzm7hHxJGbs6Wtgr"}, ""),
+    ("webex", "", {"botToken": "bench-webex-token", "personEmail": "oncall@example.com"}, ""),
 ]

@@ -68,6 +68,9 @@ README_KINDS = [
     "lark",
     "dingtalk",
     "wecom",
+    "mattermost",
+    "rocketchat",
+    "webex",
 ]
 
 

@@ -66,6 +66,9 @@ CONTRACT: dict[str, Kind] = {
     "lark": kind(("feishu",), ("webhookUrl",), ("webhookUrl", "secret")),
     "dingtalk": kind((), ("webhookUrl",), ("webhookUrl", "secret")),
     "wecom": kind(("wechatwork", "wework"), ("webhookUrl",), ("webhookUrl",)),
+    "mattermost": kind((), ("webhookUrl",), ("webhookUrl",)),
+    "rocketchat": kind(("rocket_chat",), ("webhookUrl",), ("webhookUrl",)),
+    "webex": kind((), ("botToken",), ("botToken",)),
 }
 
 

@@ -49,6 +49,8 @@ URLS = {
     "ZULIP_SERVER_URL": ("zulip", ""),
     "HOME_ASSISTANT_URL": ("homeassistant", ""),
     "SIGNAL_API_URL": ("signal", ""),
+    "MATTERMOST_WEBHOOK_URL": ("mattermost", "/hooks/xxx-generatedkey-xxx"),
+    "ROCKETCHAT_WEBHOOK_URL": ("rocketchat", "/hooks/6SRjWvPNHw9ieYEbi/Yzm7hHxJGbs6WtgrQrKGEikHnjzk6c9"),
 }
 # Each provider's receiver and the success it answers, as the service does (tests/e2e/test_kinds_*.py).
 SUCCESS: dict[str, tuple[int, bytes]] = {
@@ -77,6 +79,9 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
     "lark": (200, b'{"code": 0, "msg": "success", "data": {}}'),
     "dingtalk": (200, b'{"errcode": 0, "errmsg": "ok"}'),
     "wecom": (200, b'{"errcode": 0, "errmsg": "ok"}'),
+    "mattermost": (200, b"ok"),
+    "rocketchat": (200, b'{"success": true}'),
+    "webex": (200, b'{"id": "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvOTJkYjNiZTAt", "roomType": "direct"}'),
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent

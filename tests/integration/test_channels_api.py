@@ -171,6 +171,9 @@ NEW_RECIPIENT = [
     pytest.param("signal", SIGNAL_LOGIN, {"recipients": ["+14155559876"]}, id="signal-recipients"),
     pytest.param("sns", SNS_FIFO, {"messageGroupId": "database"}, id="sns-messageGroupId"),
     pytest.param("eventbridge", SAMPLES["eventbridge"], {"source": "acme.herald"}, id="eventbridge-source"),
+    pytest.param("mattermost", SAMPLES["mattermost"], {"channel": "@oncall"}, id="mattermost-channel"),
+    pytest.param("rocketchat", SAMPLES["rocketchat"], {"channel": "#ops"}, id="rocketchat-channel"),
+    pytest.param("webex", SAMPLES["webex"], {"roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vb3RoZXI"}, id="webex-roomId"),
 ]
 
 NEW_HOST = [

@@ -27,6 +27,8 @@ URL_FIELDS = {
     "lark": "webhookUrl",
     "dingtalk": "webhookUrl",
     "wecom": "webhookUrl",
+    "mattermost": "webhookUrl",
+    "rocketchat": "webhookUrl",
 }
 
 

@@ -319,6 +319,17 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
         {"secret": secret},
     ),
     "wecom": _form({"webhookUrl": uuid_text.map("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={}".format)}),
+    "mattermost": _form(
+        {"webhookUrl": public_url},
+        {"channel": name_text, "username": name_text, "iconEmoji": _regex(r":[a-z_]{1,20}:")},
+    ),
+    "rocketchat": _form(
+        {"webhookUrl": public_url}, {"channel": name_text, "alias": name_text, "emoji": _regex(r":[a-z_]{1,20}:")}
+    ),
+    "webex": st.one_of(
+        _form({"botToken": secret, "roomId": _regex(r"[A-Za-z0-9]{20,80}")}),
+        _form({"botToken": secret, "personEmail": email}),
+    ),
 }
 
 

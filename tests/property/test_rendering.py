@@ -254,6 +254,59 @@ def check_matrix(request: OutboundRequest, n: Notification) -> None:  # §14
     escaped_outside(content["formatted_body"], MATRIX_TAGS)
 
 
+_BARE_LINK = r"https?://[^\s<>]+"
+# What CommonMark (Mattermost, Webex) and Rocket.Chat's parser read as markup, unless a backslash escapes it.
+_UNESCAPED_COMMONMARK = r"(?<!\\)(?:\\\\)*[*_~`|>#\[\]<@]"
+_UNESCAPED_ROCKETCHAT = r"(?<!\\)(?:\\\\)*[*_~`#]"
+
+
+def markdown_escaped(text: str, unescaped: str, n: Notification) -> None:
+    """User text outside the links a client finds by itself carries its markup only escaped (the recovery
+    line is Herald's own)."""
+    text = text.split("\n" + (render.recovery_line(n) or "\0"), maxsplit=1)[0]
+    for part in re.split(_BARE_LINK, text)[::2]:
+        assert not re.search(unescaped, part), part
+
+
+def check_chat_attachment(part: dict[str, Any], n: Notification, unescaped: str, text_limit: int) -> None:
+    assert re.fullmatch(r"#[0-9A-F]{6}", part["color"])
+    bounded(part["title"], 256)
+    bounded(part.get("text"), text_limit)
+    markdown_escaped(part.get("text", ""), unescaped, n)
+    for field in part["fields"]:
+        bounded(field["title"], 1000)
+        bounded(field["value"], 1000)
+        assert field["value"]
+        markdown_escaped(field["value"], unescaped, n)
+
+
+def check_mattermost(request: OutboundRequest, n: Notification) -> None:  # §18
+    [part] = request.json_body()["attachments"]
+    check_chat_attachment(part, n, _UNESCAPED_COMMONMARK, 16_383)
+    bounded(part["fallback"], 16_383)
+
+
+def check_rocketchat(request: OutboundRequest, n: Notification) -> None:  # §19
+    body = request.json_body()
+    bounded(body["text"], 5000)
+    [part] = body["attachments"]
+    check_chat_attachment(part, n, _UNESCAPED_ROCKETCHAT, 5000)
+
+
+def check_webex(request: OutboundRequest, n: Notification) -> None:  # §21b
+    body = request.json_body()
+    assert ("roomId" in body) != ("toPersonEmail" in body)
+    assert len(body["markdown"].encode()) <= 7439 and len(body["text"].encode()) <= 7439
+    # Herald's own Markdown: the bold headline, the facts' list markers and bold names, the link at the end.
+    text = re.sub(r"\n\n\[Open in monitoring\]\(<[^<>\s]*>\)$", "", body["markdown"])
+    headline = re.match(r"\*\*((?:\\.|[^\\*])*)\*\*(?=\n\n|$)", text, re.DOTALL)
+    assert headline, text
+    text = headline.group(1) + text[headline.end() :]
+    text = re.sub(r"(?m)^- \*\*", "", text).replace(":** ", " ")
+    for block in text.split("\n\n"):
+        markdown_escaped(block, _UNESCAPED_COMMONMARK, n)
+
+
 def check_twilio_message(request: OutboundRequest, n: Notification) -> None:  # §15a/§15b
     fields = form(request)
     if "Body" in fields:
@@ -392,6 +445,9 @@ CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "lark": check_lark,
     "dingtalk": check_dingtalk,
     "wecom": check_wecom,
+    "mattermost": check_mattermost,
+    "rocketchat": check_rocketchat,
+    "webex": check_webex,
 }
 
 

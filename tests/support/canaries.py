@@ -32,6 +32,7 @@ OK_BODY = {
     "code": 0,
     "errcode": 0,
     "errmsg": "ok",
+    "success": True,
 }
 AWS_LABELS = ("email", "sms-aws", "sns", "eventbridge")  # sent through SES, SNS, EventBridge (moto), not the receiver
 # The customer account the cross-account kinds name (moto hands out its credentials to whoever assumes a role).
@@ -188,6 +189,9 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
             "wecom",
             {"webhookUrl": f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={canary('wecomwebhookUrl')}"},
         ),
+        "mattermost": ("mattermost", {"webhookUrl": f"{base}/mattermost/hooks/{canary('mattermostwebhookUrl')}"}),
+        "rocketchat": ("rocketchat", {"webhookUrl": f"{base}/rocketchat/hooks/a1/{canary('rocketchatwebhookUrl')}"}),
+        "webex": ("webex", {"botToken": canary("webexbotToken"), "roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vYQ"}),
     }
 
 
@@ -208,4 +212,4 @@ def ok_answer(arrival: Arrival) -> tuple[int, bytes]:
     if service in OWN_ANSWERS:
         status, body = OWN_ANSWERS[service]
         return status, json.dumps(body).encode()
-    return ACCEPTED.get(service, 200), b"ok" if service == "slack" else json.dumps(OK_BODY).encode()
+    return ACCEPTED.get(service, 200), b"ok" if service in ("slack", "mattermost") else json.dumps(OK_BODY).encode()

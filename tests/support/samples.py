@@ -91,6 +91,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "secret": secret("dingtalk-sign"),
     },
     "wecom": {"webhookUrl": f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={secret('wecom')}"},
+    "mattermost": {"webhookUrl": f"https://chat.example.com/hooks/{secret('mattermost')}", "channel": "ops-alerts"},
+    "rocketchat": {"webhookUrl": f"https://rocket.example.com/hooks/6SRjWvPNHw9ieYEbi/{secret('rocketchat')}"},
+    "webex": {"botToken": secret("webex"), "roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vYmJjZWIxYWQ"},
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -125,6 +128,9 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "lark": ("webhookUrl", "Lark webhook URL is required"),
     "dingtalk": ("webhookUrl", "DingTalk webhook URL is required"),
     "wecom": ("webhookUrl", "WeCom webhook URL is required"),
+    "mattermost": ("webhookUrl", "Mattermost webhook URL is required"),
+    "rocketchat": ("webhookUrl", "Rocket.Chat webhook URL is required"),
+    "webex": ("botToken", "Webex bot token is required"),
 }
 
 KINDS = tuple(SAMPLES)
@@ -137,4 +143,5 @@ FIXED_HOST_KINDS = (
     "lark",
     "dingtalk",
     "wecom",
+    "webex",
 )  # fmt: skip

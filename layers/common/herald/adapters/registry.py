@@ -16,6 +16,7 @@ from herald.adapters import (
     incidentio,
     lark,
     matrix,
+    mattermost,
     ntfy,
     onesignal,
     opsgenie,
@@ -23,6 +24,7 @@ from herald.adapters import (
     pushbullet,
     pusherbeams,
     pushover,
+    rocketchat,
     signal,
     slack,
     sms,
@@ -31,6 +33,7 @@ from herald.adapters import (
     teams,
     telegram,
     voice,
+    webex,
     webhook,
     wecom,
     whatsapp,
@@ -72,6 +75,9 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             lark.LarkAdapter(),
             dingtalk.DingTalkAdapter(),
             wecom.WeComAdapter(),
+            mattermost.MattermostAdapter(),
+            rocketchat.RocketChatAdapter(),
+            webex.WebexAdapter(),
         )
     }
 )
