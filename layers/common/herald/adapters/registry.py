@@ -9,6 +9,7 @@ from herald.adapters import (
     email,
     googlechat,
     gotify,
+    line,
     matrix,
     ntfy,
     onesignal,
@@ -17,6 +18,7 @@ from herald.adapters import (
     pushbullet,
     pusherbeams,
     pushover,
+    sendgrid,
     slack,
     sms,
     teams,
@@ -50,6 +52,8 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             ntfy.NtfyAdapter(),
             gotify.GotifyAdapter(),
             matrix.MatrixAdapter(),
+            line.LineAdapter(),
+            sendgrid.SendGridAdapter(),
         )
     }
 )
