@@ -92,4 +92,6 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("ntfy", "", {"topic": "herald-alerts", "accessToken": "tk_bench"}, ""),
     ("gotify", "", {"serverUrl": "https://gotify.example.com", "appToken": "AbCdEf123456"}, ""),
     ("matrix", "", {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": "syt_x"}, ""),
+    ("line", "", {"channelAccessToken": "bench-line-token", "to": "U8189cf6745fc0d808977bdb0b9f22995"}, ""),
+    ("sendgrid", "", {"apiKey": "SG.bench", "addresses": ["oncall@example.com"], "fromEmail": "hq@example.com"}, ""),
 ]

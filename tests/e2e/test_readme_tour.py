@@ -57,6 +57,8 @@ README_KINDS = [
     "ntfy",
     "gotify",
     "matrix",
+    "line",
+    "sendgrid",
 ]
 
 

@@ -63,6 +63,8 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
     "onesignal": (200, b'{"id": "b98881cc-1e94-4366-bbd9-db8f3429292b"}'),
     "pusherbeams": (200, b'{"publishId": "pubid-441b7a3f-4a6b-4b8d-9a5c-2e1f0d3c4b5a"}'),
     "twilio": (201, b'{"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}'),
+    "line": (200, b'{"sentMessages": [{"id": "461230966842064897", "quoteToken": "IStG5h1Tz7b"}]}'),
+    "sendgrid": (202, b""),
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent

@@ -162,6 +162,8 @@ NEW_RECIPIENT = [
     pytest.param("pusherbeams", SAMPLES["pusherbeams"], {"interests": ["night-shift"]}, id="pusherbeams-interests"),
     pytest.param("opsgenie", SAMPLES["opsgenie"], {"responders": [{"type": "team", "name": "ops"}]}, id="opsgenie"),
     pytest.param("discord", SAMPLES["discord"], {"threadId": "1234567890123"}, id="discord-threadId"),
+    pytest.param("line", SAMPLES["line"], {"to": "C" + "0f" * 16}, id="line-to"),
+    pytest.param("sendgrid", SAMPLES["sendgrid"], {"addresses": ["night@example.com"]}, id="sendgrid-addresses"),
 ]
 
 NEW_HOST = [
@@ -193,6 +195,7 @@ NEW_HOST = [
         "accountSid",
         id="whatsapp-account-and-number",
     ),
+    pytest.param("sendgrid", SAMPLES["sendgrid"], {"region": "eu"}, "region", id="sendgrid"),
 ]
 
 

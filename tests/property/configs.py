@@ -244,6 +244,13 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
     "matrix": _form(
         {"homeserverUrl": public_url, "roomId": _regex(r"![A-Za-z0-9]{4,18}:[a-z0-9.]{3,20}"), "accessToken": secret}
     ),
+    "line": _form(
+        {"channelAccessToken": secret, "to": _regex(r"[UCR][0-9a-f]{32}")}, {"notificationDisabled": st.booleans()}
+    ),
+    "sendgrid": _form(
+        {"apiKey": secret, "addresses": st.lists(email, min_size=1, max_size=5), "fromEmail": email},
+        {"replyTo": email, "fromName": name_text, "region": st.sampled_from(["us", "eu"])},
+    ),
 }
 
 

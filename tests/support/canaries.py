@@ -112,6 +112,11 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
             "matrix",
             {"homeserverUrl": f"{base}/matrix", "roomId": "!r:example.org", "accessToken": canary("matrixaccessToken")},
         ),
+        "line": ("line", {"channelAccessToken": canary("linechannelAccessToken"), "to": "U" + "0" * 32}),
+        "sendgrid": (
+            "sendgrid",
+            {"apiKey": canary("sendgridapiKey"), "addresses": ["oncall@example.com"], "fromEmail": "hq@example.com"},
+        ),
     }
 
 

@@ -54,6 +54,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ntfy": {"topic": "herald-alerts", "serverUrl": "https://ntfy.sh", "accessToken": secret("ntfy")},
     "gotify": {"serverUrl": "https://gotify.example.com", "appToken": secret("gotify")},
     "matrix": {"homeserverUrl": "https://matrix.org", "roomId": "!abc123:matrix.org", "accessToken": secret("matrix")},
+    "line": {"channelAccessToken": secret("line"), "to": "U8189cf6745fc0d808977bdb0b9f22995"},
+    "sendgrid": {"apiKey": secret("sendgrid"), "addresses": ["oncall@example.com"], "fromEmail": "alerts@example.com"},
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -77,6 +79,8 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "ntfy": ("topic", "is required"),
     "gotify": ("serverUrl", "is required"),
     "matrix": ("roomId", "is required"),
+    "line": ("to", "LINE user, group or room ID is required"),
+    "sendgrid": ("apiKey", "SendGrid API key is required"),
 }
 
 KINDS = tuple(SAMPLES)
@@ -84,4 +88,5 @@ KINDS = tuple(SAMPLES)
 # Kinds whose API host is not in the channel config, so HERALD_ENDPOINT_<KIND> can replace it.
 FIXED_HOST_KINDS = (
     "telegram", "pagerduty", "opsgenie", "pushover", "pushbullet", "onesignal", "pusherbeams", "twilio", "vonage",
+    "line", "sendgrid",
 )  # fmt: skip

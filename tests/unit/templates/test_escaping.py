@@ -44,6 +44,8 @@ EXPECTED: dict[str, tuple[str, bool]] = {
             "ntfy",
             "gotify",
             "matrix",
+            "line",
+            "sendgrid",
         ),
         (AS_WRITTEN, False),
     ),
