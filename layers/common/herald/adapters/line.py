@@ -132,8 +132,8 @@ def _detail(item: Any) -> str | None:
 def _error_words(data: Any) -> str | None:
     if not isinstance(data, dict) or not data.get("message"):
         return None
-    details = data.get("details") if isinstance(data.get("details"), list) else []
-    listed = [words for item in details if (words := _detail(item))]
+    details = data.get("details")
+    listed = [words for item in details if (words := _detail(item))] if isinstance(details, list) else []
     return f"{data['message']} ({'; '.join(listed)})" if listed else str(data["message"])
 
 
