@@ -132,4 +132,6 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("mattermost", "", {"webhookUrl": "https://chat.example.com/hooks/xxx-generatedkey-xxx"}, ""),
     ("rocketchat", "", {"webhookUrl": "https://chat.example.com/hooks/6SRjWvPNHw9ieYEbi/Yzm7hHxJGbs6Wtgr"}, ""),
     ("webex", "", {"botToken": "bench-webex-token", "personEmail": "oncall@example.com"}, ""),
+    ("line", "", {"channelAccessToken": "bench-line-token", "to": "U8189cf6745fc0d808977bdb0b9f22995"}, ""),
+    ("sendgrid", "", {"apiKey": "SG.bench", "addresses": ["oncall@example.com"], "fromEmail": "hq@example.com"}, ""),
 ]

@@ -71,6 +71,8 @@ README_KINDS = [
     "mattermost",
     "rocketchat",
     "webex",
+    "line",
+    "sendgrid",
 ]
 
 

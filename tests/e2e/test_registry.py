@@ -69,6 +69,8 @@ CONTRACT: dict[str, Kind] = {
     "mattermost": kind((), ("webhookUrl",), ("webhookUrl",)),
     "rocketchat": kind(("rocket_chat",), ("webhookUrl",), ("webhookUrl",)),
     "webex": kind((), ("botToken",), ("botToken",)),
+    "line": kind((), ("channelAccessToken", "to"), ("channelAccessToken",)),
+    "sendgrid": kind((), ("addresses", "fromEmail", "apiKey"), ("apiKey",)),
 }
 
 
@@ -93,7 +95,7 @@ def marks_write_only(schema: Any) -> bool:
     return False
 
 
-def test_the_api_lists_exactly_the_contracts_22_kinds_and_each_has_an_adapter(
+def test_the_api_lists_exactly_the_contracts_35_kinds_and_each_has_an_adapter(
     listed: dict[str, dict[str, Any]],
 ) -> None:
     assert set(listed) == set(CONTRACT)

@@ -82,6 +82,8 @@ SUCCESS: dict[str, tuple[int, bytes]] = {
     "mattermost": (200, b"ok"),
     "rocketchat": (200, b'{"success": true}'),
     "webex": (200, b'{"id": "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvOTJkYjNiZTAt", "roomType": "direct"}'),
+    "line": (200, b'{"sentMessages": [{"id": "461230966842064897", "quoteToken": "IStG5h1Tz7b"}]}'),
+    "sendgrid": (202, b""),
 }
 RECEIVED_BY = {"voice": "twilio", "whatsapp": "twilio"}
 IN_THE_EMULATOR = ("email", "sms")  # Amazon SES and SNS: the local stack's AWS emulator records what was sent

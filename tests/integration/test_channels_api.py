@@ -174,6 +174,8 @@ NEW_RECIPIENT = [
     pytest.param("mattermost", SAMPLES["mattermost"], {"channel": "@oncall"}, id="mattermost-channel"),
     pytest.param("rocketchat", SAMPLES["rocketchat"], {"channel": "#ops"}, id="rocketchat-channel"),
     pytest.param("webex", SAMPLES["webex"], {"roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vb3RoZXI"}, id="webex-roomId"),
+    pytest.param("line", SAMPLES["line"], {"to": "C" + "0f" * 16}, id="line-to"),
+    pytest.param("sendgrid", SAMPLES["sendgrid"], {"addresses": ["night@example.com"]}, id="sendgrid-addresses"),
 ]
 
 NEW_HOST = [
@@ -239,6 +241,7 @@ NEW_HOST = [
         {"webhookUrl": "https://oapi.dingtalk.com/robot/send?access_token=another-robot"},
         "webhookUrl",
     ),
+    pytest.param("sendgrid", SAMPLES["sendgrid"], {"region": "eu"}, "region", id="sendgrid"),
 ]
 
 

@@ -76,10 +76,13 @@ def e164(draw: Draw) -> str:
     return "+" + code + "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=rest, max_size=rest)))
 
 
+# A host label e-mail validation accepts: never two hyphens in a row (email_validator refuses `ab--` labels that
+# are not Punycode, RFC 5891 §4.2.3.1: `0@00--0.com` once failed the sendgrid property).
+_mail_labels = _regex(r"[a-z0-9]{1,8}(?:-[a-z0-9]{1,7})?")
 email = st.builds(
     lambda local, host: f"{local}@{host}",
     _regex(r"[A-Za-z0-9][A-Za-z0-9_+-]{0,15}(\.[A-Za-z0-9_+-]{1,8})?"),
-    st.tuples(st.lists(_labels, min_size=1, max_size=2), st.sampled_from(["com", "org", "io"])).map(
+    st.tuples(st.lists(_mail_labels, min_size=1, max_size=2), st.sampled_from(["com", "org", "io"])).map(
         lambda parts: ".".join([*parts[0], parts[1]])
     ),
 )
@@ -329,6 +332,13 @@ CONFIGS: dict[str, st.SearchStrategy[Wire]] = {
     "webex": st.one_of(
         _form({"botToken": secret, "roomId": _regex(r"[A-Za-z0-9]{20,80}")}),
         _form({"botToken": secret, "personEmail": email}),
+    ),
+    "line": _form(
+        {"channelAccessToken": secret, "to": _regex(r"[UCR][0-9a-f]{32}")}, {"notificationDisabled": st.booleans()}
+    ),
+    "sendgrid": _form(
+        {"apiKey": secret, "addresses": st.lists(email, min_size=1, max_size=5), "fromEmail": email},
+        {"replyTo": email, "fromName": name_text, "region": st.sampled_from(["us", "eu"])},
     ),
 }
 

@@ -417,6 +417,24 @@ def check_wecom(request: OutboundRequest, n: Notification) -> None:  # group rob
         assert not re.search(r"(?<!\\)(?:\\\\)*[*_~`|>#\[\]<]", part), part
 
 
+def check_line(request: OutboundRequest, n: Notification) -> None:  # LINE push: text of 1-5000 UTF-16 units
+    body = request.json_body()
+    assert len(body["to"]) == 33 and body["to"][0] in "UCR"
+    [message] = body["messages"]
+    assert message["type"] == "text" and 1 <= utf16(message["text"]) <= 5000 and message["text"].strip()
+    assert request.headers["X-Line-Retry-Key"]
+
+
+def check_sendgrid(request: OutboundRequest, n: Notification) -> None:  # SendGrid v3 Mail Send
+    body = request.json_body()
+    assert 1 <= sum(len(p["to"]) for p in body["personalizations"]) <= 1000
+    subject = body["subject"]
+    assert len(subject) <= 998 and not any(char in subject for char in "\r\n")  # a header line (RFC 5322)
+    [plain, rich] = body["content"]
+    assert (plain["type"], rich["type"]) == ("text/plain", "text/html")  # SendGrid wants text/plain first
+    escaped_outside(rich["value"], EMAIL_TAGS)
+
+
 CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "slack": check_slack,
     "discord": check_discord,
@@ -448,6 +466,8 @@ CHECKS: dict[str, Callable[[OutboundRequest, Notification], None]] = {
     "mattermost": check_mattermost,
     "rocketchat": check_rocketchat,
     "webex": check_webex,
+    "line": check_line,
+    "sendgrid": check_sendgrid,
 }
 
 

@@ -192,6 +192,11 @@ def channel_configs(base: str) -> dict[str, tuple[str, dict[str, Any]]]:
         "mattermost": ("mattermost", {"webhookUrl": f"{base}/mattermost/hooks/{canary('mattermostwebhookUrl')}"}),
         "rocketchat": ("rocketchat", {"webhookUrl": f"{base}/rocketchat/hooks/a1/{canary('rocketchatwebhookUrl')}"}),
         "webex": ("webex", {"botToken": canary("webexbotToken"), "roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vYQ"}),
+        "line": ("line", {"channelAccessToken": canary("linechannelAccessToken"), "to": "U" + "0" * 32}),
+        "sendgrid": (
+            "sendgrid",
+            {"apiKey": canary("sendgridapiKey"), "addresses": ["oncall@example.com"], "fromEmail": "hq@example.com"},
+        ),
     }
 
 

@@ -94,6 +94,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "mattermost": {"webhookUrl": f"https://chat.example.com/hooks/{secret('mattermost')}", "channel": "ops-alerts"},
     "rocketchat": {"webhookUrl": f"https://rocket.example.com/hooks/6SRjWvPNHw9ieYEbi/{secret('rocketchat')}"},
     "webex": {"botToken": secret("webex"), "roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vYmJjZWIxYWQ"},
+    "line": {"channelAccessToken": secret("line"), "to": "U8189cf6745fc0d808977bdb0b9f22995"},
+    "sendgrid": {"apiKey": secret("sendgrid"), "addresses": ["oncall@example.com"], "fromEmail": "alerts@example.com"},
 }
 
 # The first required field of each kind and the message its absence must produce (API.md / seeds).
@@ -131,6 +133,8 @@ REQUIRED: dict[str, tuple[str, str]] = {
     "mattermost": ("webhookUrl", "Mattermost webhook URL is required"),
     "rocketchat": ("webhookUrl", "Rocket.Chat webhook URL is required"),
     "webex": ("botToken", "Webex bot token is required"),
+    "line": ("to", "LINE user, group or room ID is required"),
+    "sendgrid": ("apiKey", "SendGrid API key is required"),
 }
 
 KINDS = tuple(SAMPLES)
@@ -144,4 +148,5 @@ FIXED_HOST_KINDS = (
     "dingtalk",
     "wecom",
     "webex",
+    "line", "sendgrid",
 )  # fmt: skip

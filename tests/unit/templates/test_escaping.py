@@ -58,6 +58,8 @@ EXPECTED: dict[str, tuple[str, bool]] = {
             "mattermost",
             "rocketchat",
             "webex",
+            "line",
+            "sendgrid",
         ),
         (AS_WRITTEN, False),
     ),

@@ -15,6 +15,7 @@ from herald.adapters import (
     homeassistant,
     incidentio,
     lark,
+    line,
     matrix,
     mattermost,
     ntfy,
@@ -25,6 +26,7 @@ from herald.adapters import (
     pusherbeams,
     pushover,
     rocketchat,
+    sendgrid,
     signal,
     slack,
     sms,
@@ -78,6 +80,8 @@ ADAPTERS: MappingProxyType[str, Adapter] = MappingProxyType(
             mattermost.MattermostAdapter(),
             rocketchat.RocketChatAdapter(),
             webex.WebexAdapter(),
+            line.LineAdapter(),
+            sendgrid.SendGridAdapter(),
         )
     }
 )
