@@ -72,8 +72,16 @@ def test_always_500_fails_after_every_attempt_and_lands_in_the_dlq(herald: Heral
     dlq = queue_url(stack, "DeadLetterQueue")
 
     def in_dlq() -> bool:
-        got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=1)
-        return any(json.loads(m["Body"]).get("deliveryId") == delivery_id for m in got.get("Messages", []))
+        # Other tests' messages may be ahead of ours: each one read stays hidden for a moment, so the next
+        # read reaches further into the queue (up to 200 messages a look; they are all visible again soon).
+        for _ in range(20):
+            got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=3, WaitTimeSeconds=0)
+            messages = got.get("Messages", [])
+            if any(json.loads(m["Body"]).get("deliveryId") == delivery_id for m in messages):
+                return True
+            if not messages:
+                return False
+        return False
 
     assert wait_until(in_dlq, 20, interval=0.5)
     time.sleep(3)

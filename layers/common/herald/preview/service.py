@@ -54,6 +54,8 @@ STAND_IN_URLS: Mapping[str, str] = {
     "lark": "https://open.feishu.cn/open-apis/bot/v2/hook/hEr4ldPr3vi3wSt4ndIn",
     "dingtalk": "https://oapi.dingtalk.com/robot/send?access_token=hEr4ldPr3vi3wSt4ndIn",
     "wecom": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=hEr4ldPr3vi3wSt4ndIn",
+    "mattermost": "https://mattermost.example.com/hooks/hEr4ldPr3vi3wSt4ndIn",
+    "rocketchat": "https://rocketchat.example.com/hooks/hEr4ldPr3vi3wSt4ndIn/hEr4ldPr3vi3wSt4ndIn",
 }
 # Headers whose whole value proves who sent the request: masked even when no config secret is in them
 # (a webhook signature made with the real secret would let its reader forge deliveries).
