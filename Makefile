@@ -57,7 +57,7 @@ openapi: $(STAMP) ## write docs/openapi.json from the typed routes (a unit test 
 	@$(PY) -m local.openapi
 
 # Two pytest-xdist workers (one per core on the CI machine, at most four): most e2e time is waiting on the
-# local stack, so the suite takes about half as long; each worker starts its own stack on free ports.
+# local stack, so two workers overlap it; each worker starts its own stack on free ports.
 test: $(STAMP) ## unit, integration (moto) and e2e (local stack over HTTP)
 	$(PY) -m pytest tests -n auto --maxprocesses 4
 
