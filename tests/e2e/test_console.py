@@ -11,8 +11,11 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
@@ -26,6 +29,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 SCREENSHOTS = Path(os.environ.get("HERALD_SCREENSHOT_DIR") or ROOT / ".artifacts" / "console")
 XSS = "<img src=x onerror=alert(1)>"
 MAX_TABS = 80
+TIMEZONE = "America/New_York"  # not the machine's UTC: a time typed in the console must be sent as local time
 # A first call to each function of the local stack starts its process: allow for it (bounded all the same).
 expect.set_options(timeout=20_000)
 
@@ -38,7 +42,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}, "timezone_id": TIMEZONE}
 
 
 @pytest.fixture
@@ -183,6 +187,20 @@ def test_a_webhook_channel_is_created_after_a_field_error_tested_and_its_deliver
     expect(logged).to_contain_text("delivered")
     expect(page.locator("tr[data-delivery]")).to_have_count(3)  # two tests and the send, this channel only
     shoot(page, "delivery-log")
+
+    # Times are typed in the browser's own zone (New York here) and reach the API as instants with an offset.
+    soon = datetime.now(ZoneInfo(TIMEZONE)).replace(second=0, microsecond=0) + timedelta(minutes=2)
+    page.get_by_label("From (your time)").fill(soon.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("tr[data-delivery]")).to_have_count(0)
+    expect(page.locator(".results")).to_contain_text("No deliveries match.")
+    page.get_by_label("From (your time)").fill("")
+    page.get_by_label("Before (your time)").fill(soon.strftime("%Y-%m-%dT%H:%M"))
+    with page.expect_request(re.compile(r"/v1/deliveries\?")) as asked:
+        page.get_by_role("button", name="Filter").click()
+    expect(page.locator("tr[data-delivery]")).to_have_count(3)
+    [until] = parse_qs(urlsplit(asked.value.url).query)["until"]
+    assert datetime.fromisoformat(until) == soon
 
     page.get_by_label("Status").select_option("failed")
     page.get_by_role("button", name="Filter").click()

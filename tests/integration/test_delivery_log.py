@@ -11,6 +11,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -129,6 +130,78 @@ def test_a_token_of_the_old_format_or_of_another_listing_is_a_clear_400(api, key
         refused, (400, "invalid_next_token")
     )
     assert "older version" in refused["old format"].json["error"]
+
+
+def seed_in_windows(channel_id: str, sizes: list[int]) -> tuple[list[list[str]], list[str]]:
+    """Batches of deliveries made in separate milliseconds, and the moments (ISO, with offset) between them."""
+    batches, bounds = [], []
+    for size in sizes:
+        time.sleep(0.003)
+        bounds.append(datetime.now(UTC).isoformat())
+        time.sleep(0.003)
+        batches.append(seed("acme", channel_id, size))
+    time.sleep(0.003)
+    bounds.append(datetime.now(UTC).isoformat())
+    return batches, bounds
+
+
+def test_since_and_until_list_exactly_the_deliveries_made_between_on_every_index(api, key):
+    mine, other = webhook(api, key), webhook(api, key)
+    (early, middle, late), at = seed_in_windows(mine, [4, 9, 3])
+    seed("acme", other, 6)  # made after the last bound: outside every window below
+
+    def window(**query: str) -> list[str]:
+        return ids(every_page(api, key, {"limit": "2", **query}))
+
+    assert window(channelId=mine, since=at[1], until=at[2]) == sorted(middle, reverse=True)
+    assert window(since=at[1], until=at[3]) == sorted(middle + late, reverse=True)
+    assert window(status="queued", until=at[1]) == sorted(early, reverse=True)
+    assert window(channelId=mine, status="queued", since=at[2]) == sorted(late, reverse=True)
+    assert window(channelId=mine, since=at[3]) == []
+    assert window(channelId=mine, since="0", until=str(int(time.time()) + 60)) == sorted(
+        early + middle + late, reverse=True
+    )
+    # The same instant in another offset is the same bound.
+    shifted = datetime.fromisoformat(at[1]).astimezone(timezone(timedelta(hours=-5))).isoformat()
+    assert window(channelId=mine, until=shifted) == sorted(early, reverse=True)
+
+
+def test_a_time_window_reads_a_page_not_the_log_before_it(api, key):
+    mine = webhook(api, key)
+    (wanted,), at = seed_in_windows(mine, [10])
+    few, reads_alone = page_and_reads(api, key, {"channelId": mine, "until": at[1], "limit": "10"})
+    seed("acme", mine, 500)  # newer than the window: a filter on the page would read through them
+    many, reads_after = page_and_reads(api, key, {"channelId": mine, "until": at[1], "limit": "10"})
+
+    assert ids(few["data"]) == ids(many["data"]) == sorted(wanted, reverse=True)
+    assert reads_after == reads_alone
+
+
+def test_bad_or_reversed_bounds_and_a_token_of_another_window_are_clear_400s(api, key):
+    mine = webhook(api, key)
+    (made,), at = seed_in_windows(mine, [3])
+    token = api.get("/v1/deliveries", key=key, query={"since": at[0], "limit": "1"}).json["nextToken"]
+
+    refused = {
+        "no offset": api.get("/v1/deliveries", key=key, query={"since": "2026-12-04T10:00:00"}),
+        "not a time": api.get("/v1/deliveries", key=key, query={"until": "yesterday"}),
+        "reversed": api.get("/v1/deliveries", key=key, query={"since": at[1], "until": at[0]}),
+        "another window": api.get("/v1/deliveries", key=key, query={"since": at[1], "nextToken": token}),
+        "no window": api.get("/v1/deliveries", key=key, query={"nextToken": token}),
+    }
+
+    assert token is not None and len(made) == 3
+    assert {case: (r.status, r.json["code"]) for case, r in refused.items()} == {
+        "no offset": (400, "invalid_query"),
+        "not a time": (400, "invalid_query"),
+        "reversed": (400, "invalid_query"),
+        "another window": (400, "invalid_next_token"),
+        "no window": (400, "invalid_next_token"),
+    }
+    assert refused["no offset"].json["error"].startswith("since:")
+    assert "timezone" in refused["no offset"].json["error"]
+    assert refused["not a time"].json["error"].startswith("until:")
+    assert refused["reversed"].json["error"] == "until: must be later than since."
 
 
 def test_listings_by_status_follow_each_delivery_through_send_failure_and_redrive(

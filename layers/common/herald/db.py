@@ -62,27 +62,49 @@ def decode_cursor(token: str, scope: str) -> str:
 
 
 def merged_index_page(
-    *, index: str, attribute: str, partitions: Sequence[str], scope: str, limit: int, token: str | None
+    *,
+    index: str,
+    attribute: str,
+    partitions: Sequence[str],
+    scope: str,
+    limit: int,
+    token: str | None,
+    from_key: str | None = None,
+    below_key: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The keys of the newest `limit` entries of an index listing whose writes are spread over `partitions`.
 
     Each partition is queried at once for its newest `limit` entries below the token's sort key, and the
     page is the newest `limit` of them all: `len(partitions)` queries of at most `limit` keys, however
-    long the listing. The token is the last sort key returned, bound to `scope` (the listing).
+    long the listing. The token is the last sort key returned, bound to `scope` (the listing). Sort keys
+    can be held to `from_key` <= key < `below_key` in the key condition, so a range costs what a page does.
     """
     from boto3.dynamodb.conditions import Key
 
     before = decode_cursor(token, scope) if token else None
+    upper = min((key for key in (before, below_key) if key is not None), default=None)
     client, name = table().meta.client, table().name
 
     def newest(partition: str) -> tuple[list[dict[str, Any]], bool]:
         condition = Key(attribute).eq(partition)
-        if before is not None:
-            condition &= Key("sk").lt(before)
+        if from_key is not None and upper is not None:
+            if upper <= from_key:
+                return [], False
+            # BETWEEN includes its upper end: ask for one more and drop the key the range stops below.
+            condition &= Key("sk").between(from_key, upper)
+        elif from_key is not None:
+            condition &= Key("sk").gte(from_key)
+        elif upper is not None:
+            condition &= Key("sk").lt(upper)
         response = client.query(
-            TableName=name, IndexName=index, KeyConditionExpression=condition, ScanIndexForward=False, Limit=limit
+            TableName=name,
+            IndexName=index,
+            KeyConditionExpression=condition,
+            ScanIndexForward=False,
+            Limit=limit + 1 if from_key is not None and upper is not None else limit,
         )
-        return response.get("Items", []), "LastEvaluatedKey" in response
+        items = [item for item in response.get("Items", []) if item["sk"] != upper]
+        return items[:limit], len(items) > limit or "LastEvaluatedKey" in response
 
     with ThreadPoolExecutor(max_workers=min(len(partitions), 16)) as pool:
         answers = list(pool.map(newest, partitions))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from herald import db
+from herald.ids import time_floor
 from herald.models.delivery import REDRIVABLE, Attempt, Delivery
 from herald.timeutil import iso
 
@@ -173,18 +175,31 @@ def _raw(tenant_id: str, delivery_id: str, *, consistent: bool = False) -> dict[
 
 
 def list_page(
-    tenant_id: str, limit: int, token: str | None, channel_id: str | None, status: str | None
+    tenant_id: str,
+    limit: int,
+    token: str | None,
+    *,
+    channel_id: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[Delivery], str | None]:
-    """A page of the log, newest first, from the index made for these filters (never a filtered partition)."""
+    """A page of the log, newest first, from the index made for these filters (never a filtered partition).
+
+    `since` (inclusive) and `until` (exclusive) bound the sort key, whose id starts with its creation time.
+    """
     index, attribute = INDEXES[(channel_id is not None, status is not None)]
     scope = _scope(tenant_id, channel_id, status)
+    from_key, below_key = (None if moment is None else f"DLV#{time_floor('dlv', moment)}" for moment in (since, until))
     keys, next_token = db.merged_index_page(
         index=index,
         attribute=attribute,
         partitions=[f"{scope}#{number:02d}" for number in range(LIST_SHARDS)],
-        scope=scope,
+        scope=scope if since is None and until is None else f"{scope}|{from_key or ''}|{below_key or ''}",
         limit=limit,
         token=token,
+        from_key=from_key,
+        below_key=below_key,
     )
     deliveries = [from_item(item) for item in db.batch_get(keys)]
     # An index follows its table within a moment: a delivery that has just left the status is left out.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -110,11 +111,22 @@ def _send(tenant_id: str, body: Any, wait: bool) -> tuple[int, dict[str, Any]]:
 
 
 def list_deliveries(
-    tenant_id: str, *, channel_id: str | None, status: str | None, limit: int, token: str | None
+    tenant_id: str,
+    *,
+    channel_id: str | None,
+    status: str | None,
+    limit: int,
+    token: str | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> dict[str, Any]:
     if status is not None and status not in STATUSES:
         raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}.", code="invalid_query")
-    items, next_token = repository.list_page(tenant_id, limit, token, channel_id, status)
+    if since is not None and until is not None and until <= since:
+        raise InvalidRequest("until: must be later than since.", code="invalid_query")
+    items, next_token = repository.list_page(
+        tenant_id, limit, token, channel_id=channel_id, status=status, since=since, until=until
+    )
     return {"data": [d.to_wire() for d in items], "nextToken": next_token}
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import AwareDatetime
 
 from herald.api.contract import Accepted, DeliveryPage, DeliveryStatus, DeliveryView, SendResult, answers, with_failure
 from herald.api.errors import json_response
@@ -62,14 +63,27 @@ def send_notification(  # type: ignore[no-untyped-def]
 
 @router.get("/v1/deliveries", summary="The delivery log, newest first", responses=answers(200, DeliveryPage, "A page"))
 def list_deliveries(  # type: ignore[no-untyped-def]
+    *,
     channel_id: Annotated[str | None, Query(alias="channelId", max_length=64, description="Only this channel")] = None,
     status: Annotated[DeliveryStatus | None, Query(description="Only deliveries in this status")] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Only deliveries created at or after this time (ISO 8601 with offset)")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="Only deliveries created before this time (ISO 8601 with offset)")
+    ] = None,
     limit: Limit = 50,
     next_token: NextToken = None,
 ):
     principal = caller(router, Role.viewer)
     page = usecases.list_deliveries(
-        principal.tenant_id, channel_id=channel_id, status=status, limit=limit, token=next_token
+        principal.tenant_id,
+        channel_id=channel_id,
+        status=status,
+        limit=limit,
+        token=next_token,
+        since=since,
+        until=until,
     )
     return json_response(200, page)
 

@@ -1,4 +1,4 @@
-// The delivery log: filtered by channel and status (the API's own indexes) and by time (on the pages read),
+// The delivery log: filtered by channel, status and time (all answered by the API's own indexes),
 // one delivery's attempts as a timeline, and Redrive for a failed or unknown one.
 
 import { api, query, session } from "./api.js";
@@ -32,30 +32,28 @@ export async function deliveriesScreen(main, context) {
     field("channelId", "Channel", channel),
     field("status", "Status", status),
     field("since", "From (your time)", since),
-    field("until", "To (your time)", until),
+    field("until", "Before (your time)", until),
     h("button", { type: "submit" }, "Filter"),
   );
   let rows = [];
   let token = null;
+  let filters = {}; // those of the first page: "Load older" continues that listing, not what is typed since
+  // datetime-local holds the browser's local time without an offset; the API wants one, so send UTC.
+  const instant = (input) => (input.value ? new Date(input.value).toISOString() : null);
   const load = async (more) => {
-    const page = await api("GET", `/v1/deliveries${query({ channelId: channel.value, status: status.value, limit: 50, nextToken: more ? token : null })}`);
+    if (!more) filters = { channelId: channel.value, status: status.value, since: instant(since), until: instant(until) };
+    const page = await api("GET", `/v1/deliveries${query({ ...filters, limit: 50, nextToken: more ? token : null })}`);
     token = page.nextToken;
     rows = more ? rows.concat(page.data) : page.data;
     show();
   };
   const show = () => {
-    const from = since.value ? new Date(since.value) : null;
-    const to = until.value ? new Date(until.value) : null;
-    const shown = rows.filter((delivery) => {
-      const at = new Date(delivery.createdAt);
-      return (!from || at >= from) && (!to || at <= to);
-    });
     const more = token ? h("button", { type: "button", class: "secondary", onclick: () => load(true) }, "Load older") : null;
     replace(
       results,
       table(
         ["Time", "Channel", "Kind", "Event", "Status", "Attempts", "Error"],
-        shown.map((delivery) =>
+        rows.map((delivery) =>
           h(
             "tr",
             { "data-delivery": delivery.id },
