@@ -28,7 +28,8 @@ class FieldProblem(BaseModel):
 
 
 def _example(*values: Any) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": list(values)})
+    # Built when the document is asked for, not on every cold start: no request validates against these.
+    return ConfigDict(json_schema_extra={"examples": list(values)}, defer_build=True)
 
 
 class Error(BaseModel):
@@ -44,7 +45,7 @@ class Error(BaseModel):
 class _Open(BaseModel):
     """A view whose documented fields are always present; later releases may add more."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class Health(_Open):

@@ -32,6 +32,7 @@ class ChannelConfig(BaseModel):
         frozen=True,
         # A config holds secrets: pydantic's error text must never quote what it was given.
         hide_input_in_errors=True,
+        defer_build=True,
     )
 
     # Where secrets go, in Python names. A host field decides who is handed the stored secrets (a URL's

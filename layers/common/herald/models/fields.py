@@ -12,8 +12,6 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationInfo
 
 from herald.errors import ForbiddenTarget
@@ -53,6 +51,8 @@ def _e164(value: str) -> str:
     message = "Phone number must be in E.164 format"
     if not _E164.fullmatch(value):
         raise ValueError(message)
+    import phonenumbers  # 35 ms of import only phone kinds need: not on every cold start
+
     try:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
@@ -63,6 +63,8 @@ def _e164(value: str) -> str:
 
 
 def _email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # 40 ms: e-mail kinds only
+
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
