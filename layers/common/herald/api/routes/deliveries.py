@@ -6,11 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import AwareDatetime
 
 from herald.api.contract import Accepted, DeliveryPage, DeliveryStatus, DeliveryView, SendResult, answers, with_failure
 from herald.api.errors import json_response
-from herald.api.params import IdempotencyKey, Limit, NextToken
+from herald.api.params import IdempotencyKey, Instant, Limit, NextToken
 from herald.api.request import as_sent, caller
 from herald.auth.roles import Role
 from herald.delivery import usecases
@@ -67,10 +66,10 @@ def list_deliveries(  # type: ignore[no-untyped-def]
     channel_id: Annotated[str | None, Query(alias="channelId", max_length=64, description="Only this channel")] = None,
     status: Annotated[DeliveryStatus | None, Query(description="Only deliveries in this status")] = None,
     since: Annotated[
-        AwareDatetime | None, Query(description="Only deliveries created at or after this time (ISO 8601 with offset)")
+        Instant | None, Query(description="Only deliveries created at or after this time (ISO 8601 with offset)")
     ] = None,
     until: Annotated[
-        AwareDatetime | None, Query(description="Only deliveries created before this time (ISO 8601 with offset)")
+        Instant | None, Query(description="Only deliveries created before this time (ISO 8601 with offset)")
     ] = None,
     limit: Limit = 50,
     next_token: NextToken = None,
