@@ -17,7 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from herald.adapters import discord, render, slack, wecom
+from herald.adapters import discord, markdown, render, rocketchat, slack, wecom, zulip
 from herald.errors import FieldError, HeraldError, ValidationFailed
 from herald.models.config import ChannelConfig
 from herald.models.notification import Monitor, Notification, NotificationField
@@ -74,12 +74,19 @@ MARKUP: dict[str, Callable[[str], str]] = {
     "telegram": render.escape_html,  # always sent with parse_mode HTML
     "teams": _identity,  # Adaptive Card Markdown, which Herald never escapes
     "wecom": wecom.escape,  # WeCom's Markdown subset: a backslash before its markup characters
+    "mattermost": markdown.escape,  # CommonMark: a backslash before any punctuation that starts markup
+    "webex": markdown.escape,
+    "rocketchat": rocketchat.escape_markdown,  # its message parser's * _ ~ ` #
+    "zulip": zulip.escape_markdown,
 }
 # Parts a markup kind shows as plain text all the same: Slack's header block, Discord's embed title and field
 # names. Their variables are not escaped (the adapter shows them as it always has).
 PLAIN_PARTS: dict[str, frozenset[str]] = {
     "slack": frozenset({"title"}),
     "discord": frozenset({"title", "label"}),
+    # The Slack-style attachment's title and field names are plain text in both services.
+    "mattermost": frozenset({"title", "label"}),
+    "rocketchat": frozenset({"title", "label"}),
 }
 MARKUP_NAMES = {
     "slack": "Slack mrkdwn",
@@ -87,6 +94,10 @@ MARKUP_NAMES = {
     "telegram": "Telegram HTML",
     "teams": "Adaptive Card Markdown",
     "wecom": "WeCom Markdown",
+    "mattermost": "Mattermost Markdown",
+    "webex": "Webex Markdown",
+    "rocketchat": "Rocket.Chat Markdown",
+    "zulip": "Zulip Markdown",
 }
 
 

@@ -4,13 +4,18 @@ adapter does not escape the result a second time."""
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 
 from herald.adapters import registry
 from herald.adapters.discord import DiscordAdapter, DiscordConfig
+from herald.adapters.mattermost import MattermostAdapter, MattermostConfig
+from herald.adapters.rocketchat import RocketChatAdapter, RocketChatConfig
 from herald.adapters.slack import SlackAdapter, SlackConfig
 from herald.adapters.telegram import TelegramAdapter, TelegramConfig
+from herald.adapters.webex import WebexAdapter, WebexConfig
+from herald.adapters.zulip import ZulipAdapter, ZulipConfig
 from herald.models.template import ChannelTemplate
 from herald.templates import render_notification
 from tests.unit.adapters.support import ctx, notification
@@ -28,6 +33,10 @@ EXPECTED: dict[str, tuple[str, bool]] = {
     "telegram": ("*&lt;b&gt;&amp;_[y]*", True),
     "teams": (AS_WRITTEN, True),
     "wecom": ("*\\<b\\>&\\_\\[y\\]*", True),
+    "mattermost": ("*\\<b\\>\\&\\_\\[y\\]*", True),
+    "webex": ("*\\<b\\>\\&\\_\\[y\\]*", True),
+    "rocketchat": ("*<b>&\\_[y]*", True),
+    "zulip": ("*<b\\>&\\_\\[y\\]*", True),
     **dict.fromkeys(
         (
             "email",
@@ -48,16 +57,12 @@ EXPECTED: dict[str, tuple[str, bool]] = {
             "splunkoncall",
             "incidentio",
             "grafanaoncall",
-            "zulip",
             "homeassistant",
             "signal",
             "sns",
             "eventbridge",
             "lark",
             "dingtalk",
-            "mattermost",
-            "rocketchat",
-            "webex",
             "line",
             "sendgrid",
         ),
@@ -83,7 +88,7 @@ def test_variables_are_escaped_for_the_kinds_markup_and_the_text_is_left_as_writ
     assert out.fields[0].label == "*L*"
 
 
-@pytest.mark.parametrize("kind", ["slack", "discord"])
+@pytest.mark.parametrize("kind", ["slack", "discord", "mattermost", "rocketchat"])
 def test_a_title_these_kinds_show_as_plain_text_is_not_escaped(kind):
     assert templated(kind).title == "*<b>&_[y]* down"
 
@@ -159,3 +164,46 @@ def test_telegram_never_cuts_a_templates_html_in_half():
     text = TelegramAdapter().build_request(n, config, ctx()).json_body()["text"]
     assert "xxx" not in text
     assert text.endswith("…") or "…" in text
+
+
+MATTERMOST = {"webhookUrl": "https://chat.example.com/hooks/xoxh1234abcd"}
+ROCKETCHAT = {"webhookUrl": "https://rocket.example.com/hooks/abc/def123"}
+
+
+@pytest.mark.parametrize(
+    ("adapter", "config", "body", "value"),
+    [
+        (
+            MattermostAdapter(),
+            MattermostConfig.model_validate(MATTERMOST),
+            "*\\<b\\>\\&\\_\\[y\\]*",
+            "\\<b\\>\\&\\_\\[y\\]",
+        ),
+        (RocketChatAdapter(), RocketChatConfig.model_validate(ROCKETCHAT), "*<b>&\\_[y]*", "<b>&\\_[y]"),
+    ],
+    ids=["mattermost", "rocketchat"],
+)
+def test_the_attachment_kinds_show_the_template_once_escaped(adapter, config, body, value):
+    part = adapter.build_request(templated(adapter.kind), config, ctx()).json_body()["attachments"][0]
+    assert part["text"] == body
+    assert part["fields"][0] == {"title": "*L*", "value": value, "short": True}
+    assert part["title"] == "🔴 [CRITICAL] *<b>&_[y]* down"  # plain text in both services
+
+
+def test_webex_keeps_the_templates_markdown_and_escapes_what_herald_adds():
+    config = WebexConfig.model_validate({"botToken": "b" * 40, "roomId": "Y2lzY29zcGFyazovL3Jvb20"})
+    text = WebexAdapter().build_request(templated("webex"), config, ctx()).json_body()["markdown"]
+    assert text.startswith("**🔴 \\[CRITICAL\\] *\\<b\\>\\&\\_\\[y\\]* down**\n\n*\\<b\\>\\&\\_\\[y\\]*")
+    assert "- ***L*:** \\<b\\>\\&\\_\\[y\\]" in text
+    assert "\\\\" not in text  # nothing escaped twice
+
+
+def test_zulip_keeps_the_templates_markdown_and_escapes_what_herald_adds():
+    config = ZulipConfig.model_validate(
+        {"serverUrl": "https://chat.example.com", "email": "bot@example.com", "apiKey": "k" * 32, "stream": "ops"}
+    )
+    request = ZulipAdapter().build_request(templated("zulip"), config, ctx())
+    [content] = parse_qs(request.body.decode())["content"]
+    assert content.startswith("**🔴 \\[CRITICAL\\] *<b\\>&\\_\\[y\\]* down**\n\n*<b\\>&\\_\\[y\\]*")
+    assert "- ***L*:** <b\\>&\\_\\[y\\]" in content
+    assert "\\\\" not in content

@@ -116,16 +116,19 @@ def topic(n: Notification, config: ZulipConfig) -> str:
 
 def content(n: Notification, budget: int = TEXT_BUDGET) -> str:
     """Bold headline, body and recovery line, facts as a list and the link, as Zulip Markdown."""
-    blocks = [f"**{escape_markdown(render.truncate(render.headline(n), budget))}**"]
-    if description := render.description(n, budget, escape_markdown):
+    # The notification's own texts as a template wrote them (already Zulip Markdown), or escaped.
+    own = render.verbatim(n, escape_markdown)
+    head = render.headline(n)
+    prefix = escape_markdown(head[: len(head) - len(n.title)])  # Herald's own: always escaped
+    blocks = [f"**{prefix}{own(render.truncate(n.title, max(budget - len(prefix), 1)))}**"]
+    if description := render.description(n, budget, own):
         blocks.append(description)
-    rows = [(name, value) for name, value in render.facts(n) if name not in ("Downtime", "Severity")]
+    rows = [fact for fact in render.escaped_facts(n, escape_markdown) if fact[0] not in ("Downtime", "Severity")]
     if rows:
         blocks.append(
             "\n".join(
-                f"- **{escape_markdown(render.truncate(name, budget))}:** "
-                f"{escape_markdown(render.truncate(value, budget))}"
-                for name, value in rows
+                f"- **{esc(render.truncate(name, budget))}:** {esc(render.truncate(value, budget))}"
+                for name, value, esc in rows
             )
         )
     if link := render.link(n):
