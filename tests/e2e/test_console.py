@@ -185,6 +185,9 @@ def test_a_webhook_channel_is_created_after_a_field_error_tested_and_its_deliver
     row.get_by_role("link", name="Log").click()
     logged = page.locator(f'tr[data-delivery="{delivery_id}"]')
     expect(logged).to_contain_text("delivered")
+    created = datetime.fromisoformat(herald.call("GET", f"/v1/deliveries/{delivery_id}").json()["createdAt"])
+    local = created.astimezone(ZoneInfo(TIMEZONE)).isoformat(sep=" ", timespec="seconds")
+    expect(logged.locator("td").first).to_have_text(f"{local[:-6]} {local[-6:]}")  # the browser's zone, as filtered
     expect(page.locator("tr[data-delivery]")).to_have_count(3)  # two tests and the send, this channel only
     shoot(page, "delivery-log")
 

@@ -70,10 +70,16 @@ export function table(headings, rows, empty) {
   );
 }
 
+// A time from the API in the browser's own zone, with its offset: the zone the delivery log's filters take.
 export function when(iso) {
   if (!iso) return "—";
   const moment = new Date(iso);
-  return Number.isNaN(moment.getTime()) ? iso : moment.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  if (Number.isNaN(moment.getTime())) return iso;
+  const pad = (number) => String(number).padStart(2, "0");
+  const east = -moment.getTimezoneOffset();
+  const offset = `${east < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(east) / 60))}:${pad(Math.abs(east) % 60)}`;
+  const date = `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())}`;
+  return `${date} ${pad(moment.getHours())}:${pad(moment.getMinutes())}:${pad(moment.getSeconds())} ${offset}`;
 }
 
 export function badge(status) {
