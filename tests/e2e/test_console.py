@@ -125,6 +125,9 @@ def test_a_key_signs_in_and_the_console_offers_only_what_its_role_may_do(page: P
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("API key")).to_be_visible()
     assert page.evaluate("sessionStorage.length") == 0
+    # Every request of this session, and the stack's logs of them (gateway, authorizer, API): no key in them.
+    secret = viewer["key"].removeprefix("hrld_")
+    assert secret not in stack.text()
 
 
 def test_a_webhook_channel_is_created_after_a_field_error_tested_and_its_deliveries_logged(
