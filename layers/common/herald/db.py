@@ -85,23 +85,28 @@ def merged_index_page(
     upper = min((key for key in (before, below_key) if key is not None), default=None)
     client, name = table().meta.client, table().name
 
+    # A key condition holds one comparison: both bounds take BETWEEN, which includes its upper end, so
+    # that end is asked for once more and dropped.
+    asked = limit
+    if from_key is not None and upper is not None:
+        if upper <= from_key:
+            return [], None
+        bound, asked = Key("sk").between(from_key, upper), limit + 1
+    elif from_key is not None:
+        bound = Key("sk").gte(from_key)
+    else:
+        bound = None if upper is None else Key("sk").lt(upper)
+
     def newest(partition: str) -> tuple[list[dict[str, Any]], bool]:
         condition = Key(attribute).eq(partition)
-        if from_key is not None and upper is not None:
-            if upper <= from_key:
-                return [], False
-            # BETWEEN includes its upper end: ask for one more and drop the key the range stops below.
-            condition &= Key("sk").between(from_key, upper)
-        elif from_key is not None:
-            condition &= Key("sk").gte(from_key)
-        elif upper is not None:
-            condition &= Key("sk").lt(upper)
+        if bound is not None:
+            condition &= bound
         response = client.query(
             TableName=name,
             IndexName=index,
             KeyConditionExpression=condition,
             ScanIndexForward=False,
-            Limit=limit + 1 if from_key is not None and upper is not None else limit,
+            Limit=asked,
         )
         items = [item for item in response.get("Items", []) if item["sk"] != upper]
         return items[:limit], len(items) > limit or "LastEvaluatedKey" in response

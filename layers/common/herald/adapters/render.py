@@ -90,11 +90,14 @@ def label(n: Notification) -> str:
     return "RESOLVED" if n.resolved else f"[{n.severity.upper()}]"
 
 
+def headline_prefix(n: Notification) -> str:
+    """What Herald puts before the title: '🔴 [CRITICAL] ' / '✅ RESOLVED: ' (a markup kind always escapes it)."""
+    return f"{RESOLVED_EMOJI} RESOLVED: " if n.resolved else f"{emoji(n)} {label(n)} "
+
+
 def headline(n: Notification) -> str:
     """'🔴 [CRITICAL] My API is down' / '✅ RESOLVED: My API is up again'."""
-    if n.resolved:
-        return f"{RESOLVED_EMOJI} RESOLVED: {n.title}"
-    return f"{emoji(n)} {label(n)} {n.title}"
+    return headline_prefix(n) + n.title
 
 
 def plain_headline(n: Notification) -> str:

@@ -64,8 +64,7 @@ class WebexConfig(ChannelConfig):
 def build_markdown(n: Notification, budget: int = TEXT_BUDGET) -> str:
     """Bold headline, body, recovery line, facts as a list and the link, each free text within `budget`."""
     own = render.verbatim(n, markdown.escape)
-    head = render.headline(n)
-    prefix = markdown.escape(head[: len(head) - len(n.title)])  # Herald's own: always escaped
+    prefix = markdown.escape(render.headline_prefix(n))  # Herald's own: always escaped
     blocks = [f"**{prefix}{render.fit_escaped(n.title, max(budget - len(prefix), 1), own)}**"]
     if text := render.description(n, budget, own):
         blocks.append(text)

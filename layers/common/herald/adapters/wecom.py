@@ -55,9 +55,7 @@ class WeComConfig(ChannelConfig):
 
 def _headline(n: Notification) -> str:
     # Herald's own prefix ("🔴 [CRITICAL] ") is always escaped; the title only unless a template wrote it.
-    head = render.headline(n)
-    prefix = head[: len(head) - len(n.title)]
-    return _one_line(escape(prefix) + render.verbatim(n, escape)(n.title))
+    return _one_line(escape(render.headline_prefix(n)) + render.verbatim(n, escape)(n.title))
 
 
 def _one_line(text: str) -> str:

@@ -118,8 +118,7 @@ def content(n: Notification, budget: int = TEXT_BUDGET) -> str:
     """Bold headline, body and recovery line, facts as a list and the link, as Zulip Markdown."""
     # The notification's own texts as a template wrote them (already Zulip Markdown), or escaped.
     own = render.verbatim(n, escape_markdown)
-    head = render.headline(n)
-    prefix = escape_markdown(head[: len(head) - len(n.title)])  # Herald's own: always escaped
+    prefix = escape_markdown(render.headline_prefix(n))  # Herald's own: always escaped
     blocks = [f"**{prefix}{own(render.truncate(n.title, max(budget - len(prefix), 1)))}**"]
     if description := render.description(n, budget, own):
         blocks.append(description)
