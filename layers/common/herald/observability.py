@@ -10,7 +10,7 @@ NAMESPACE = "Herald"
 class _QuietEmfProvider(AmazonCloudWatchEMFProvider):
     """Powertools' EMF provider, minus the "No application metrics to publish" warning.
 
-    Herald emits each metric at once with `single_metric` (it needs a dimension per metric), so most
+    Herald emits its metrics at once (`single_metric`, or one document per delivery attempt), so most
     invocations end with nothing left to flush - and Powertools warned on every one of them.
     """
 

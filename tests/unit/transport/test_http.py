@@ -222,6 +222,46 @@ def test_forbidden_targets_are_refused_before_any_connection(receiver, url, poli
     assert receiver.connections == 0
 
 
+class CountingPolicy(EgressPolicy):
+    def __init__(self, allow: list[str]) -> None:
+        super().__init__(allow)
+        self.judged: list[str] = []
+
+    def check_url(self, url: str):  # type: ignore[no-untyped-def]
+        self.judged.append(url)
+        return super().check_url(url)
+
+
+def test_a_remembered_url_is_still_resolved_and_judged_on_every_send(receiver):
+    # The URL's static check is made once; the answer of the name is judged at each send all the same:
+    # allowed loopback twice, then a private address that is not allowed.
+    resolver = ScriptedResolver(["127.0.0.1"], ["127.0.0.1"], ["10.0.0.7"])
+    policy = CountingPolicy(["127.0.0.1"])
+    url = f"http://receiver.test:{receiver.port}/hook"
+    with GuardedSession(policy, resolver=resolver) as session:
+        assert session.send(OutboundRequest("POST", url, body=b"1")).status == 200
+        assert session.send(OutboundRequest("POST", url, body=b"2")).status == 200
+        with pytest.raises(PermanentDeliveryError) as caught:
+            session.send(OutboundRequest("POST", url, body=b"3"))
+
+    assert caught.value.code == "forbidden_target"
+    assert policy.judged == [url]
+    assert len(resolver.calls) == 3
+    assert [seen.body for seen in receiver.requests] == [b"1", b"2"]
+
+
+def test_a_refused_url_is_refused_at_every_send_not_remembered(receiver):
+    policy = CountingPolicy([])  # loopback not allowed
+    url = f"http://127.0.0.1:{receiver.port}/"
+    with GuardedSession(policy) as session:
+        for _ in range(3):
+            with pytest.raises(PermanentDeliveryError):
+                session.send(OutboundRequest("GET", url))
+
+    assert policy.judged == [url] * 3
+    assert receiver.connections == 0
+
+
 def test_a_refused_connection_is_retryable():
     with GuardedSession(LOOPBACK_ONLY) as session, pytest.raises(RetryableDeliveryError) as caught:
         session.send(OutboundRequest("GET", f"http://127.0.0.1:{free_port()}/"))

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit, single_metric
 from botocore.exceptions import ClientError
 
 from herald import aws
@@ -130,6 +130,19 @@ def _context(settings: Settings, delivery: Delivery, attempt: int) -> DeliveryCo
 def _metric(name: str, kind: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
     with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
         metric.add_dimension(name="kind", value=kind)
+
+
+def _attempt_metrics(outcome: str, kind: str, latency_ms: int, failure: int | None) -> None:
+    """An attempt's metrics, which share the kind dimension, in one EMF document: one `single_metric` each
+    cost three documents' building and printing (bench 8: about 70 µs a delivery more)."""
+    metrics = EphemeralMetrics(namespace=NAMESPACE)
+    metrics.add_dimension(name="kind", value=kind)
+    metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="DeliveryLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
+    if failure is not None:
+        # 0 or 1 per finished delivery: its average by kind is the kind's failure rate (one query, one alarm).
+        metrics.add_metric(name="DeliveryFailure", unit=MetricUnit.Count, value=failure)
+    metrics.flush_metrics()
 
 
 def prepare() -> None:
@@ -316,11 +329,8 @@ class _Recorder:
             logger.warning("Attempt outcome not recorded: lease lost", extra={"deliveryId": delivery.id})
             return Outcome("ack", delivery.id, success=status == "delivered", status=status, error=error, code=code)
         metric = {"delivered": "DeliverySucceeded", "retrying": "DeliveryRetried"}.get(status, "DeliveryFailed")
-        _metric(metric, delivery.kind)
-        _metric("DeliveryLatency", delivery.kind, latency_ms, MetricUnit.Milliseconds)
-        if status in ("delivered", "failed"):
-            # 0 or 1 per finished delivery: its average by kind is the kind's failure rate (one query, one alarm).
-            _metric("DeliveryFailure", delivery.kind, 0 if status == "delivered" else 1)
+        failure = {"delivered": 0, "failed": 1}.get(status)
+        _attempt_metrics(metric, delivery.kind, latency_ms, failure)
         logger.info(
             "Delivery attempt",
             extra={
