@@ -1,7 +1,8 @@
 """Where the local API's time goes: CPU per request, by process, for each operation of the load mix.
 
-`python -m bench.api_cpu [--channels 300] [--runs 40]` starts a private local stack, gives its tenant
-`--channels` channels (list pages and their index scans grow with them), then sends `--runs` requests of
+`python -m bench.api_cpu [--channels 300] [--runs 40] [--log 0]` starts a private local stack, gives its
+tenant `--channels` channels (list pages and their index scans grow with them) and `--log` deliveries in
+its log (written straight to the emulator's table, as a send writes them), then sends `--runs` requests of
 each operation of tests/e2e/test_load.py's mix one after another, and reads each process's CPU time from
 /proc before and after: the gateway (`stack`), the AWS emulator (`moto`), each function's containers, and
 this client. CPU time, unlike latency, hardly moves when other work shares the machine, so the figures
@@ -19,9 +20,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import boto3
 import requests
 
-from tests.e2e.conftest import running_stack
+from tests.e2e.conftest import Stack, running_stack
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -68,10 +70,26 @@ def measure(call: Callable[[], requests.Response], runs: int) -> tuple[float, di
     return statistics.median(latencies), {role: ms for role, ms in spent.items() if ms > 0.05}
 
 
+def _seed_log(stack: Stack, tenant: str, channel: str, count: int) -> None:
+    """`count` queued deliveries of `channel` in the stack's table, the items a send writes."""
+    from herald.delivery import repository, service, usecases
+
+    notification = usecases.test_notification("ntfy")
+    dynamodb = boto3.resource(
+        "dynamodb", endpoint_url=stack.aws_endpoint, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    table = dynamodb.Table(stack.outputs["TableName"])
+    with table.batch_writer() as batch:
+        for _ in range(count):
+            batch.put_item(Item=repository.to_item(service.new_delivery(tenant, channel, "ntfy", notification)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--channels", type=int, default=300)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--log", type=int, default=0, help="deliveries in the tenant's log")
     args = parser.parse_args()
     with running_stack(Path(tempfile.mkdtemp()), HERALD_LOCAL_CONTAINERS="2") as stack:
         http, base, headers = requests.Session(), stack.base_url, {"x-api-key": stack.admin_key}
@@ -83,6 +101,8 @@ def main() -> None:
         channel = ""
         for number in range(args.channels):
             channel = create(f"cpu-{number}").json()["id"]
+        tenant = http.get(f"{base}/v1/whoami", headers=headers, timeout=30).json()["tenantId"]
+        _seed_log(stack, tenant, channel, args.log)
         mix: dict[str, Callable[[], requests.Response]] = {
             "read channel": lambda: http.get(f"{base}/v1/channels/{channel}", headers=headers, timeout=30),
             "list channels": lambda: http.get(f"{base}/v1/channels?limit=20", headers=headers, timeout=30),
@@ -92,7 +112,7 @@ def main() -> None:
                 f"{base}/v1/channels/{channel}", json={"name": "renamed"}, headers=headers, timeout=30
             ),
         }
-        print(f"{args.channels} channels, {args.runs} requests each; CPU ms per request by process")
+        print(f"{args.channels} channels, {args.log} deliveries, {args.runs} requests each; CPU ms per request")
         for operation, call in mix.items():
             latency, spent = measure(call, args.runs)
             parts = ", ".join(f"{role} {ms:.1f}" for role, ms in sorted(spent.items(), key=lambda kv: -kv[1]))

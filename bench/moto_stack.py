@@ -73,6 +73,7 @@ class AwsCalls:
 
     SECONDS = "seconds"  # key of the time spent in calls, in microseconds
     NEW_CLIENT = "new-client."
+    READ = "items-read"  # items (or index keys) that DynamoDB Query and BatchGetItem calls answered
 
     def __init__(self) -> None:
         self._counts: Counter[str] = Counter()
@@ -90,9 +91,14 @@ class AwsCalls:
 
     def _after(self, **kwargs: Any) -> None:
         started = kwargs["context"].pop("herald_bench_started", None)
-        if started is not None:
-            with self._lock:
+        parsed, name = kwargs.get("parsed") or {}, kwargs["model"].name
+        read = int(parsed.get("Count", 0)) if name == "Query" else 0
+        if name == "BatchGetItem":
+            read = sum(len(items) for items in parsed.get("Responses", {}).values())
+        with self._lock:
+            if started is not None:
                 self._counts[self.SECONDS] += int((time.perf_counter() - started) * 1e6)
+            self._counts[self.READ] += read
 
     def _created(self, **kwargs: Any) -> None:
         service = str(kwargs.get("event_name", "")).rpartition(".")[2]
@@ -118,5 +124,7 @@ class AwsCalls:
     @classmethod
     def api_calls(cls, calls: Counter[str]) -> dict[str, int]:
         return {
-            name: count for name, count in calls.items() if name != cls.SECONDS and not name.startswith(cls.NEW_CLIENT)
+            name: count
+            for name, count in calls.items()
+            if name not in (cls.SECONDS, cls.READ) and not name.startswith(cls.NEW_CLIENT)
         }

@@ -111,6 +111,36 @@ def test_pages_hold_every_delivery_once_newest_first_across_the_shards(api, key)
     assert ids(every_page(api, key, {"status": "queued", "limit": "10"})) == sorted(of_first + of_second, reverse=True)
 
 
+def test_a_page_reads_about_twice_its_size_of_keys_not_a_page_from_every_shard(api, key):
+    mine = webhook(api, key)
+    seed("acme", mine, 2000)
+
+    for query in ({"limit": "20"}, {"channelId": mine, "limit": "20"}, {"status": "queued", "limit": "100"}):
+        with AwsCalls(herald_clients()) as calls:
+            reply = api.get("/v1/deliveries", key=key, query=query)
+        assert reply.status == 200, reply.text
+        limit = int(query["limit"])
+        assert len(reply.json["data"]) == limit
+        index_keys = sum(count for index, count in calls.items_read.items() if index not in ("ByLookup", None))
+        # Each of the 32 shards was asked for its newest page before: 32 * limit keys. A fair share now,
+        # and more only from the shards whose every key made the page.
+        assert index_keys <= 3 * limit + 2 * repository.LIST_SHARDS, (query, index_keys)
+
+
+def test_a_listing_crowded_into_one_shard_still_pages_completely_in_order(api, key):
+    mine = webhook(api, key)
+    notification = usecases.test_notification("webhook")
+    made = (service.new_delivery("acme", mine, "webhook", notification) for _ in range(3000))
+    crowded = [d for d in made if repository.shard(d.id) == 5][:40]
+    elsewhere = [service.new_delivery("acme", mine, "webhook", notification) for _ in range(6)]
+    repository.put_many(crowded + elsewhere)
+    everything = sorted([d.id for d in crowded + elsewhere], reverse=True)
+
+    assert len(crowded) == 40
+    for limit in ("1", "7", "25", "100"):
+        assert ids(every_page(api, key, {"channelId": mine, "limit": limit})) == everything, limit
+
+
 def test_a_token_of_the_old_format_or_of_another_listing_is_a_clear_400(api, key):
     first, second = webhook(api, key), webhook(api, key)
     seed("acme", first, 3)

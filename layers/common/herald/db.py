@@ -74,10 +74,13 @@ def merged_index_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The keys of the newest `limit` entries of an index listing whose writes are spread over `partitions`.
 
-    Each partition is queried at once for its newest `limit` entries below the token's sort key, and the
-    page is the newest `limit` of them all: `len(partitions)` queries of at most `limit` keys, however
-    long the listing. The token is the last sort key returned, bound to `scope` (the listing). Sort keys
-    can be held to `from_key` <= key < `below_key` in the key condition, so a range costs what a page does.
+    A lazy merge: each partition is first asked for about twice its fair share of the page (its newest keys
+    below the token's sort key), and only a partition whose every key read so far made the page is asked
+    for more, from where it stopped. Writes spread evenly over the partitions, so a page reads about
+    `2 * limit` keys in `len(partitions)` queries plus a few, however long the listing; a listing that sits
+    in one partition costs more queries, never a wrong page. The token is the last sort key returned, bound
+    to `scope` (the listing). Sort keys can be held to `from_key` <= key < `below_key` in the key condition,
+    so a range costs what a page does.
     """
     from boto3.dynamodb.conditions import Key
 
@@ -85,39 +88,65 @@ def merged_index_page(
     upper = min((key for key in (before, below_key) if key is not None), default=None)
     client, name = table().meta.client, table().name
 
-    # A key condition holds one comparison: both bounds take BETWEEN, which includes its upper end, so
-    # that end is asked for once more and dropped.
-    asked = limit
+    # A key condition holds one comparison: both bounds take BETWEEN, which includes its upper end, so an
+    # entry at that end may come back, and is dropped.
     if from_key is not None and upper is not None:
         if upper <= from_key:
             return [], None
-        bound, asked = Key("sk").between(from_key, upper), limit + 1
+        bound = Key("sk").between(from_key, upper)
     elif from_key is not None:
         bound = Key("sk").gte(from_key)
     else:
         bound = None if upper is None else Key("sk").lt(upper)
 
-    def newest(partition: str) -> tuple[list[dict[str, Any]], bool]:
+    read: dict[str, list[dict[str, Any]]] = {partition: [] for partition in partitions}  # newest first
+    resume: dict[str, dict[str, Any] | None] = {}  # where each partition's next query starts; None: read out
+    asked = dict.fromkeys(partitions, max(2, -(-2 * limit // len(partitions))))
+
+    def more_of(partition: str) -> None:
         condition = Key(attribute).eq(partition)
         if bound is not None:
             condition &= bound
+        start = {"ExclusiveStartKey": resume[partition]} if resume.get(partition) else {}
         response = client.query(
             TableName=name,
             IndexName=index,
             KeyConditionExpression=condition,
             ScanIndexForward=False,
-            Limit=asked,
+            Limit=asked[partition],
+            **start,
         )
-        items = [item for item in response.get("Items", []) if item["sk"] != upper]
-        return items[:limit], len(items) > limit or "LastEvaluatedKey" in response
+        read[partition] += [item for item in response.get("Items", []) if item["sk"] != upper]
+        resume[partition] = response.get("LastEvaluatedKey")
 
+    pending = list(partitions)
     with ThreadPoolExecutor(max_workers=min(len(partitions), 16)) as pool:
-        answers = list(pool.map(newest, partitions))
-    found = sorted((item for items, _ in answers for item in items), key=lambda item: item["sk"], reverse=True)
+        # Each round a pending partition has at least twice as many keys read, or is read out: few rounds.
+        for _ in range(2 * limit.bit_length() + 2):
+            list(pool.map(more_of, pending))
+            found = sorted((item for items in read.values() for item in items), key=_sort_key, reverse=True)
+            cutoff = found[limit - 1]["sk"] if len(found) >= limit else None
+            # A partition whose oldest key read is still above the page's oldest may hold more of the page.
+            pending = [
+                partition
+                for partition in partitions
+                if resume[partition] is not None
+                and (cutoff is None or not read[partition] or read[partition][-1]["sk"] > cutoff)
+            ]
+            if not pending:
+                break
+            for partition in pending:
+                asked[partition] = min(limit + 1, 2 * asked[partition])
+        else:  # pragma: no cover - the rounds above always suffice
+            raise AssertionError("the merged page did not settle")
     page = found[:limit]
-    more = len(found) > limit or any(more for _, more in answers)
+    more = len(found) > limit or any(where is not None for where in resume.values())
     keys = [{"pk": item["pk"], "sk": item["sk"]} for item in page]
     return keys, encode_cursor(scope, page[-1]["sk"]) if page and more else None
+
+
+def _sort_key(item: dict[str, Any]) -> str:
+    return str(item["sk"])
 
 
 def batch_get(keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
