@@ -14,6 +14,12 @@ And moto turns each answer into JSON by walking the service model member by memb
 of 25 items); an item operation's answer is already DynamoDB's JSON but for its binary values, so the
 local stack writes it with json.dumps (tests/unit/local/test_moto_server.py proves the bytes equal).
 
+Two of moto_server's costs per request are not AWS's at all: finding the backend lists moto's package
+directory and stats each of its ~200 entries on every request, and werkzeug formats an access-log line for
+every call, which the stack throws away unless HERALD_LOCAL_AWS_LOG names a file. The directory is listed
+once; the access log is kept only when it is written somewhere (about a tenth of the emulator's CPU per
+query, `python -m bench.api_cpu`).
+
 In front of moto sits what it lacks and a user would try: SMS and Voice v2's SendVoiceMessage (local.sms_voice).
 """
 
@@ -24,11 +30,14 @@ import functools
 import inspect
 import itertools
 import json
+import logging
+import os
 import sys
 import threading
 from collections import defaultdict
 from typing import Any
 
+from moto import backends
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
@@ -179,6 +188,14 @@ def prepare_dynamodb() -> None:
     serialize_item_reads_directly()
 
 
+def dispatch_cheaply() -> None:
+    """moto's backend lookup without a directory listing per request; no access log nobody reads."""
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+    if not os.environ.get("HERALD_LOCAL_AWS_LOG"):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
 def answer_sms_voice() -> None:
     moto_call = DomainDispatcherApplication.__call__
 
@@ -192,5 +209,6 @@ def answer_sms_voice() -> None:
 
 if __name__ == "__main__":
     prepare_dynamodb()
+    dispatch_cheaply()
     answer_sms_voice()
     sys.exit(main(sys.argv[1:]))

@@ -195,3 +195,26 @@ def test_item_reads_skip_the_model_walk_and_everything_else_keeps_it(monkeypatch
         client.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "T#0"}})
         client.describe_table(TableName="t")
     assert walked == ["DescribeTable"]
+
+
+@pytest.mark.parametrize("aws_log", ["", "/tmp/herald-aws.log"])
+def test_the_backend_lookup_lists_moto_once_and_the_access_log_follows_herald_local_aws_log(
+    monkeypatch: pytest.MonkeyPatch, aws_log: str
+) -> None:
+    import logging
+
+    from moto import backends
+
+    listed = list(backends.list_of_moto_modules())
+    werkzeug = logging.getLogger("werkzeug")
+    monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
+    monkeypatch.setattr(werkzeug, "level", logging.NOTSET)
+    monkeypatch.setenv("HERALD_LOCAL_AWS_LOG", aws_log)
+    reads: list[str] = []
+    monkeypatch.setattr(backends.os, "listdir", lambda path: reads.append(path) or listed)  # type: ignore[func-returns-value]
+
+    moto_server.dispatch_cheaply()
+
+    assert [list(backends.list_of_moto_modules()) for _ in range(3)] == [listed] * 3
+    assert "dynamodb" in listed and len(reads) == 1
+    assert werkzeug.level == (logging.NOTSET if aws_log else logging.WARNING)

@@ -4,7 +4,8 @@ Every delivery is its own partition, `T#<tenant>#DLV#<id>` / `DLV#<id>`: one ten
 the whole table instead of one hot key range, and a read by id is one GetItem. The log is listed through
 four keys-only indexes, one per filter (none, channel, status, both); each listing's entries are spread
 over LIST_SHARDS index partitions by a hash of the delivery id, so no index key is hot either. A page is
-a lazy merge of the shards' queries, newest first (db.merged_index_page), then one BatchGetItem (docs/ARCHITECTURE.md, docs/SCALING.md).
+a lazy merge of the shards' queries, newest first (db.merged_index_page), then one BatchGetItem
+(docs/ARCHITECTURE.md, docs/SCALING.md).
 Items of the old layout (`T#<tenant>` / `DLV#<id>`) are moved by `make migrate`, or when first touched.
 
 The record is also the delivery's state machine: a claim (conditional update with a lease) makes
