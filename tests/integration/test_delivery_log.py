@@ -287,6 +287,24 @@ def test_a_batch_of_ten_deliveries_to_three_channels_reads_them_in_one_call_and_
     assert calls.of("sqs") == {}  # all delivered: Lambda deletes the messages
 
 
+def test_test_and_wait_true_send_with_the_channels_they_read_not_a_second_read_each(api, key, receiver):
+    channels = [webhook(api, key, receiver.url()) for _ in range(3)]
+    api.post(f"/v1/channels/{channels[0]}/test", key=key)  # the authorizer's answer cached, clients made
+
+    with AwsCalls(herald_clients()) as calls:
+        tested = api.post(f"/v1/channels/{channels[1]}/test", key=key)
+    assert tested.status == 200 and tested.json["success"], tested.text
+    # One read of the channel, the log entry, its claim and its outcome.
+    assert calls.of("dynamodb") == {"BatchGetItem": 1, "BatchWriteItem": 1, "UpdateItem": 2}
+
+    body = {"channelIds": channels, "notification": {"title": "now"}}
+    with AwsCalls(herald_clients()) as calls:
+        sent = api.post("/v1/notifications", key=key, body=body, query={"wait": "true"})
+    assert sent.status == 200 and all(d["status"] == "delivered" for d in sent.json["deliveries"]), sent.text
+    assert calls.of("dynamodb") == {"BatchGetItem": 1, "BatchWriteItem": 1, "UpdateItem": 6}
+    assert len(receiver.wait_for(5)) == 5
+
+
 def ten_messages(aws) -> list[dict[str, Any]]:
     sqs, messages = aws.client("sqs"), []
     end = time.monotonic() + 10

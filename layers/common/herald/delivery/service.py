@@ -385,14 +385,22 @@ def redrive(tenant_id: str, delivery_id: str, *, attempt_count: int | None = Non
     return delivery
 
 
-def attempt_inline(deliveries: list[Delivery], *, allow_retry: bool) -> list[Outcome]:
-    """Attempt each delivery now, concurrently. A retryable failure is queued for the retries to come."""
+def attempt_inline(
+    deliveries: list[Delivery], *, allow_retry: bool, prefetched: channels.Prefetched | None = None
+) -> list[Outcome]:
+    """Attempt each delivery now, concurrently. A retryable failure is queued for the retries to come.
+
+    `prefetched`: the channels the caller has just read, which the attempts send with instead of reading
+    them again.
+    """
     if not deliveries:
         return []
     repository.put_many(deliveries)
     prepare()
     with ThreadPoolExecutor(max_workers=min(10, len(deliveries))) as pool:
-        outcomes = list(pool.map(lambda d: attempt(d.tenant_id, d.id, allow_retry=allow_retry), deliveries))
+        outcomes = list(
+            pool.map(lambda d: attempt(d.tenant_id, d.id, allow_retry=allow_retry, prefetched=prefetched), deliveries)
+        )
     later = [QueueMessage.of(d) for d, o in zip(deliveries, outcomes, strict=True) if o.action == "retry"]
     for message, outcome in zip(later, [o for o in outcomes if o.action == "retry"], strict=True):
         queue.enqueue([message], delay_seconds=min(outcome.delay, SQS_MAX_DELAY))

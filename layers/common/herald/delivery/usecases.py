@@ -42,10 +42,11 @@ def _test_result(outcome: service.Outcome, detail: str) -> tuple[bool, dict[str,
 
 def test_channel(tenant_id: str, channel_id: str) -> tuple[bool, dict[str, Any]]:
     """Send a test notification now, once (no retries). Raises ChannelNotFound."""
-    channel = channels.load_channel(tenant_id, channel_id)
+    read = channels.prefetch([(tenant_id, channel_id)])  # the attempt sends with the item read here
+    channel = channels.load_channel(tenant_id, channel_id, read)
     adapter = registry.get(channel.kind)
     delivery = service.new_delivery(tenant_id, channel.id, channel.kind, test_notification(adapter.display_name))
-    [outcome] = service.attempt_inline([delivery], allow_retry=False)
+    [outcome] = service.attempt_inline([delivery], allow_retry=False, prefetched=read)
     detail = (
         f"Test email sent to {channel.summary}"
         if channel.kind == "email"
@@ -103,7 +104,10 @@ def _send(tenant_id: str, body: Any, wait: bool) -> tuple[int, dict[str, Any]]:
     if not wait:
         service.store_and_enqueue(deliveries)
         return 202, {"id": notification_id, "deliveries": entries}
-    outcomes = service.attempt_inline(deliveries, allow_retry=True)
+    read = {(tenant_id, cid): item for cid, item in found.items()}
+    outcomes = service.attempt_inline(
+        deliveries, allow_retry=True, prefetched=channels.Prefetched(asked=frozenset(read), found=read)
+    )
     for entry, outcome in zip(entries, outcomes, strict=True):
         entry.update(status=outcome.status, **service.describe(outcome))
     status = 200 if any(outcome.success for outcome in outcomes) else 502
