@@ -1,10 +1,10 @@
 """Benchmarks 13-14: the AWS calls Herald makes, counted with botocore's before-call hook against moto.
 
 13. Per delivery at steady state (the sender's batches of 10, channel data keys cached or not), per
-    `POST /v1/notifications` to 20 channels, per `GET /v1/channels?limit=100` (in a new container and in
-    a warm one: KMS calls too), per page of a delivery log of 2,000 (calls and items read). Through the
-    real handlers (tests/support/api.py's ApiClient: authorizer, then the API function), whatever the
-    repositories do today.
+    `POST /v1/notifications` to 20 channels (queued and `?wait=true`), per `/test`, per
+    `GET /v1/channels?limit=100` (in a new container and in a warm one: KMS calls too), per page of a
+    delivery log of 2,000 (calls and items read). Through the real handlers (tests/support/api.py's
+    ApiClient: authorizer, then the API function), whatever the repositories do today.
 14. Fan-out of one monitoring event to 1, 100, 1,000 and 10,000 channels (rules of 100 channels each,
     `routing.ingest.ingest_event`): calls and wall time should grow by batches (BatchGetItem of 100,
     BatchWriteItem of 25, SendMessageBatch of 10), not by channel.
@@ -95,6 +95,16 @@ def run_calls(quick: bool, calls: AwsCalls) -> Section:
         if reply.status != 202:
             raise RuntimeError(f"POST /v1/notifications answered {reply.status}: {reply.text}")
         row("POST /v1/notifications, 20 channels", _calls(before, calls.snapshot()), 1, "request")
+
+        for case, path, query in (
+            ("POST /v1/channels/{id}/test", f"/v1/channels/{channel_ids[0]}/test", None),
+            ("POST /v1/notifications?wait=true, 20 channels", "/v1/notifications", {"wait": "true"}),
+        ):
+            before = calls.snapshot()
+            reply = api.request("POST", path, key=key, body=None if query is None else body, query=query)
+            if reply.status != 200:
+                raise RuntimeError(f"{case} answered {reply.status}: {reply.text}")
+            row(case, _calls(before, calls.snapshot()), 1, "request")
 
         _webhooks(tenant, f"{receiver.base_url}/fast/hook", 80)
         for case, cold in (("GET /v1/channels?limit=100, new container", True),

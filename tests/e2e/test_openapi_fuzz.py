@@ -31,9 +31,21 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
+def tenant_of_its_own(stack: Stack) -> str:
+    """An admin key of tenant `fuzz` (`make api-key`): what the fuzzer revokes or deletes is not what the
+    module's other tests, with the stack's key of tenant `dev`, go on using."""
+    env = {**os.environ, "HERALD_AWS_PORT": str(stack.aws_port)}
+    minted = subprocess.run(
+        [sys.executable, "-m", "local.api_key", "--tenant", "fuzz", "--role", "admin"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return minted.stdout.strip().splitlines()[-1]
+
+
 @pytest.mark.timeout(RUN_SECONDS + 60)
 def test_every_operation_holds_to_the_document(fuzz_stack: Stack, tmp_path: Path) -> None:
     document = requests.get(f"{fuzz_stack.base_url}/v1/openapi.json", timeout=10).json()
+    key = tenant_of_its_own(fuzz_stack)
     operations = sum(len(methods) for methods in document["paths"].values())
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
@@ -44,7 +56,7 @@ def test_every_operation_holds_to_the_document(fuzz_stack: Stack, tmp_path: Path
         "--url",
         fuzz_stack.base_url,
         "--header",
-        f"x-api-key: {fuzz_stack.admin_key}",
+        f"x-api-key: {key}",
         "--checks",
         "all",
         "--exclude-checks",

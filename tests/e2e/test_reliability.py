@@ -146,7 +146,10 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_sends_nothing_twice(own_sta
     # Nothing twice: a delivered delivery arrived exactly once; one whose attempt was cut short, at most once.
     assert all(arrived[i] == 1 for i, r in records.items() if r["status"] == "delivered"), arrived
     assert all(arrived[i] <= 1 for i in ids), arrived
-    assert statuses["delivered"] >= 40, statuses  # only the killed batch may be unknown
+    # Only what the killed containers held may be unknown: at most one batch of ten each (the emulated
+    # event source runs up to five pollers, so a busy moment has several batches in flight).
+    assert statuses["unknown"] <= 10 * len(killed), (statuses, len(killed))
+    assert statuses["delivered"] > 0, statuses
 
 
 def test_faults_everywhere_lose_nothing_and_duplicate_nothing(own_stack, tmp_path: Path):
