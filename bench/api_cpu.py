@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import boto3
 import requests
 
 from tests.e2e.conftest import Stack, running_stack
@@ -75,11 +74,7 @@ def _seed_log(stack: Stack, tenant: str, channel: str, count: int) -> None:
     from herald.delivery import repository, service, usecases
 
     notification = usecases.test_notification("ntfy")
-    dynamodb = boto3.resource(
-        "dynamodb", endpoint_url=stack.aws_endpoint, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
-    table = dynamodb.Table(stack.outputs["TableName"])
+    table = stack.resource("dynamodb").Table(stack.outputs["TableName"])
     with table.batch_writer() as batch:
         for _ in range(count):
             batch.put_item(Item=repository.to_item(service.new_delivery(tenant, channel, "ntfy", notification)))

@@ -128,11 +128,12 @@ def run_calls(quick: bool, calls: AwsCalls) -> Section:
             reply = api.request("GET", "/v1/deliveries", key=key, query=query)
             if reply.status != 200 or len(reply.json["data"]) != limit:
                 raise RuntimeError(f"GET /v1/deliveries answered {reply.status}")
-            made = calls.snapshot() - before
+            after = calls.snapshot()
+            read = (after - before)[AwsCalls.READ]
             case = f"GET /v1/deliveries?limit={limit}, a log of {log:,}"
-            row(case, _calls(before, calls.snapshot()), 1, "request")
-            rows[-1][-1] += f"; {made[AwsCalls.READ]} items read (the page's {limit} among them)"
-            data[case]["items_read"] = made[AwsCalls.READ]
+            row(case, _calls(before, after), 1, "request")
+            rows[-1][-1] += f"; {read} items read (the page's {limit} among them)"
+            data[case]["items_read"] = read
 
     table = Table(
         "AWS calls counted by botocore's before-call hook (moto), per unit",

@@ -142,14 +142,19 @@ class Stack:
         return state["outputs"]
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": 2}, connect_timeout=3, read_timeout=10),
-        )
+        return boto3.client(service, **self._emulator())
+
+    def resource(self, service: str) -> Any:
+        return boto3.resource(service, **self._emulator())
+
+    def _emulator(self) -> dict[str, Any]:
+        return {
+            "endpoint_url": self.aws_endpoint,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "config": Config(retries={"max_attempts": 2}, connect_timeout=3, read_timeout=10),
+        }
 
     def wait_ready(self) -> None:
         def ready() -> bool:
