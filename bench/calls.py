@@ -29,8 +29,8 @@ from bench.sender import sqs_record
 from bench.stats import median
 from herald.auth import service as auth
 from herald.channels import service as channels
+from herald.delivery import log_width, repository, service, worker
 from herald.delivery import queue as delivery_queue
-from herald.delivery import repository, service, worker
 from herald.models.event import MonitoringEvent
 from herald.models.notification import Notification
 from herald.routing import ingest, rules
@@ -130,7 +130,8 @@ def run_calls(quick: bool, calls: AwsCalls) -> Section:
                 raise RuntimeError(f"GET /v1/deliveries answered {reply.status}")
             after = calls.snapshot()
             read = (after - before)[AwsCalls.READ]
-            case = f"GET /v1/deliveries?limit={limit}, a log of {log:,}"
+            width = log_width.log_width(tenant, fresh=True)
+            case = f"GET /v1/deliveries?limit={limit}, a log of {log:,} over {width} shards"
             row(case, _calls(before, after), 1, "request")
             rows[-1][-1] += f"; {read} items read (the page's {limit} among them)"
             data[case]["items_read"] = read
@@ -146,10 +147,11 @@ def run_calls(quick: bool, calls: AwsCalls) -> Section:
             "KMS Decrypt <= 1 per channel per container per 5 min (the data-key cache's TTL).",
             "API cases: the API function's calls once the authorizer's answer is cached (as API Gateway "
             "caches it), through tests/support/api.py's ApiClient.",
-            "Delivery log: a page of the newest deliveries over the 32 shards of the tenant's index (a lazy "
+            "Delivery log: a page of the newest deliveries over the shards of the tenant's index (a lazy "
             "merge: a fair share of each shard, more only where the page needs it); items read = index keys "
             "of the queries + the page's items (BatchGetItem). Before the lazy merge each shard was asked for "
-            "a whole page: 32 x (limit + 1) index keys.",
+            "a whole page: 32 x (limit + 1) index keys. A new tenant's log is 2 shards wide and doubles when "
+            "DynamoDB throttles its writes (herald.delivery.log_width); a tenant from before widths has 32.",
         ],
     )
     return Section("calls", "13. AWS calls per delivery and per request", [table], data=data)

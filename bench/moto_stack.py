@@ -18,6 +18,7 @@ import botocore.handlers
 from moto import mock_aws
 
 from herald import aws, crypto, settings
+from herald.delivery import log_width
 from herald.transport import http
 from local import provision
 from local import template as cfn
@@ -32,6 +33,7 @@ def forget_process_state() -> None:
     aws.reset()
     crypto.get_crypto.cache_clear()
     http.get_session.cache_clear()
+    log_width.forget()
 
 
 @contextmanager

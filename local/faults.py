@@ -1,9 +1,9 @@
 """AWS calls that fail on purpose: the reliability tests' way to break DynamoDB and SQS under Herald.
 
 A botocore `before-call` hook raises, for a chosen share of calls, the error the service itself sends
-when it is overloaded (HTTP 503 `ServiceUnavailable`). It fires before the request leaves, so a failed
-call changed nothing on the service side: the failure Herald sees is the one AWS documents for
-throttling and outages. (A response lost after the service applied the write is not injected.)
+when it is overloaded (HTTP 503 `ServiceUnavailable`, or `code`: DynamoDB's 400 `ThrottlingException`).
+It fires before the request leaves, so a failed call changed nothing on the service side: the failure
+Herald sees is the one AWS documents for throttling and outages. (A response lost after the service applied the write is not injected.)
 
 In-process: `FaultInjector({"dynamodb": 0.2}).attach(client)`. In the local stack's emulated Lambdas:
 `HERALD_LOCAL_FAULTS="dynamodb=0.2,sqs.ChangeMessageVisibility=0.5,seed=7"` attaches one injector to
@@ -36,8 +36,10 @@ class FaultInjector:
         seed: int | None = None,
         limit: int | None = None,
         log: Path | None = None,
+        code: str = "ServiceUnavailable",
     ) -> None:
         self.shares = dict(shares)
+        self.code = code  # the error AWS answers with: 503 ServiceUnavailable, or 400 ThrottlingException
         self.limit = limit
         self.injected: Counter[str] = Counter()
         self._random = random.Random(seed)  # noqa: S311 - which calls fail, not a secret
@@ -67,8 +69,8 @@ class FaultInjector:
                 out.write(json.dumps({"service": service, "operation": operation}) + "\n")
         raise ClientError(
             {
-                "Error": {"Code": "ServiceUnavailable", "Message": "Injected fault (local.faults)"},
-                "ResponseMetadata": {"HTTPStatusCode": 503},
+                "Error": {"Code": self.code, "Message": "Injected fault (local.faults)"},
+                "ResponseMetadata": {"HTTPStatusCode": 503 if self.code == "ServiceUnavailable" else 400},
             },
             operation,
         )

@@ -18,6 +18,7 @@ import pytest
 from moto import mock_aws
 
 from herald import aws as herald_aws
+from herald.delivery import log_width
 from herald.settings import get_settings
 from local import provision
 from local import template as template_module
@@ -77,6 +78,7 @@ class LocalAws:
 def _reset_herald() -> None:
     get_settings.cache_clear()
     herald_aws.reset()
+    log_width.forget()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from herald import db
 from herald.auth.models import ApiKey, TenantUsage, UsageKey
 from herald.auth.roles import Role
+from herald.delivery.log_width import FIRST_SHARDS, LOG_WIDTH
 from herald.timeutil import iso, utcnow
 
 LOOKUP_INDEX = "ByLookup"
@@ -33,7 +34,13 @@ def put_tenant(tenant_id: str) -> bool:
     """Create the tenant record if absent; True when it was created now."""
     try:
         db.table().put_item(
-            Item={"pk": db.tenant_pk(tenant_id), "sk": "TENANT", "tenantId": tenant_id, "createdAt": iso()},
+            Item={
+                "pk": db.tenant_pk(tenant_id),
+                "sk": "TENANT",
+                "tenantId": tenant_id,
+                "createdAt": iso(),
+                LOG_WIDTH: FIRST_SHARDS,  # a new tenant's delivery log starts narrow
+            },
             ConditionExpression=Attr("pk").not_exists(),
         )
     except ClientError as exc:

@@ -3,9 +3,13 @@
 Every delivery is its own partition, `T#<tenant>#DLV#<id>` / `DLV#<id>`: one tenant's writes spread over
 the whole table instead of one hot key range, and a read by id is one GetItem. The log is listed through
 four keys-only indexes, one per filter (none, channel, status, both); each listing's entries are spread
-over LIST_SHARDS index partitions by a hash of the delivery id, so no index key is hot either. A page is
-a lazy merge of the shards' queries, newest first (db.merged_index_page), then one BatchGetItem
-(docs/ARCHITECTURE.md, docs/SCALING.md).
+over the tenant's log width of index partitions (shards) by a hash of the delivery id, so no index key is
+hot either. A page is a lazy merge of the shards' queries, newest first (db.merged_index_page), then one
+BatchGetItem (docs/ARCHITECTURE.md, docs/SCALING.md).
+
+The width grows with the tenant (herald.delivery.log_width). Each delivery keeps the shard it was given
+(`shard`); one written before widths existed has none, and sits where a hash over LIST_SHARDS puts it, as
+its tenant's record has no width and counts as LIST_SHARDS wide.
 Items of the old layout (`T#<tenant>` / `DLV#<id>`) are moved by `make migrate`, or when first touched.
 
 The record is also the delivery's state machine: a claim (conditional update with a lease) makes
@@ -27,12 +31,14 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from herald import db
+from herald.delivery.log_width import LIST_SHARDS, log_width, widen
 from herald.ids import time_floor
 from herald.models.delivery import REDRIVABLE, Attempt, Delivery
 from herald.timeutil import iso
 
 RETENTION_SECONDS = 30 * 24 * 3600
-LIST_SHARDS = 32  # index partitions per listing: queries per page, and write spread (docs/SCALING.md)
+_THROTTLED = frozenset({"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"})
+_PUT_ROUNDS = 12  # BatchWriteItem calls per 25 deliveries before a throttled write gives up (~15 s of pauses)
 
 # Listing filters (by channel?, by status?) -> the index that answers them and its partition key attribute.
 INDEXES: dict[tuple[bool, bool], tuple[str, str]] = {
@@ -43,9 +49,14 @@ INDEXES: dict[tuple[bool, bool], tuple[str, str]] = {
 }
 
 
-def shard(delivery_id: str) -> int:
+def shard(delivery_id: str, width: int = LIST_SHARDS) -> int:
     """The index partition of a delivery within each listing (a stable hash: never Python's salted hash)."""
-    return zlib.crc32(delivery_id.encode()) % LIST_SHARDS
+    return zlib.crc32(delivery_id.encode()) % width
+
+
+def new_shard(tenant_id: str, delivery_id: str) -> int:
+    """A new delivery's shard, within the tenant's log width."""
+    return shard(delivery_id, log_width(tenant_id))
 
 
 def _key(tenant_id: str, delivery_id: str) -> dict[str, str]:
@@ -67,10 +78,16 @@ def _scope(tenant_id: str, channel_id: str | None, status: str | None) -> str:
 
 
 def _index_keys(
-    tenant_id: str, delivery_id: str, channel_id: str | None, status: str, *, status_only: bool = False
+    tenant_id: str,
+    delivery_id: str,
+    stored_shard: int | None,
+    channel_id: str | None,
+    status: str,
+    *,
+    status_only: bool = False,
 ) -> dict[str, str]:
     """The attributes that put a delivery in every listing it belongs to (or in those that depend on status)."""
-    suffix = f"#{shard(delivery_id):02d}"
+    suffix = f"#{shard(delivery_id) if stored_shard is None else stored_shard:02d}"
     keys: dict[str, str] = {}
     for (by_channel, by_status), (_, attribute) in INDEXES.items():
         if (by_channel and channel_id is None) or (status_only and not by_status):
@@ -82,7 +99,7 @@ def _index_keys(
 
 def _status_update(delivery: Delivery, status: str) -> tuple[str, dict[str, str]]:
     """`SET` clauses (each with a leading comma) and values moving a delivery to `status`'s listings."""
-    keys = _index_keys(delivery.tenant_id, delivery.id, delivery.channel_id, status, status_only=True)
+    keys = _index_keys(delivery.tenant_id, delivery.id, delivery.shard, delivery.channel_id, status, status_only=True)
     return "".join(f", {name} = :{name}" for name in keys), {f":{name}": value for name, value in keys.items()}
 
 
@@ -99,7 +116,7 @@ def _plain(value: Any) -> Any:
 def to_item(delivery: Delivery) -> dict[str, Any]:
     item: dict[str, Any] = {
         **_key(delivery.tenant_id, delivery.id),
-        **_index_keys(delivery.tenant_id, delivery.id, delivery.channel_id, delivery.status),
+        **_index_keys(delivery.tenant_id, delivery.id, delivery.shard, delivery.channel_id, delivery.status),
         "deliveryId": delivery.id,
         "tenantId": delivery.tenant_id,
         "kind": delivery.kind,
@@ -118,6 +135,7 @@ def to_item(delivery: Delivery) -> dict[str, Any]:
         "error": delivery.error,
         "providerMessageId": delivery.provider_message_id,
         "notificationId": delivery.notification_id,
+        "shard": delivery.shard,
         "eventId": delivery.event_id,
         "suppressedBy": delivery.suppressed_by,
         "step": delivery.step,
@@ -151,14 +169,36 @@ def from_item(item: dict[str, Any]) -> Delivery:
         suppressed_by=item.get("suppressedBy"),
         step=item.get("step"),
         reminder=item.get("reminder"),
+        shard=item.get("shard"),
     )
 
 
 def put_many(deliveries: list[Delivery]) -> None:
-    """Write new delivery records (BatchWriteItem, 25 at a time; unprocessed items retried)."""
-    with db.table().batch_writer() as batch:
-        for delivery in deliveries:
-            batch.put_item(Item=to_item(delivery))
+    """Write new delivery records, 25 per BatchWriteItem.
+
+    Writes DynamoDB refuses for throughput (a throttling error, or items handed back unprocessed) widen
+    their tenants' logs for the deliveries to come, and are sent again after a pause that doubles; after
+    _PUT_ROUNDS calls the throttling error is raised.
+    """
+    client, name = db.table().meta.client, db.table().name
+    for start in range(0, len(deliveries), 25):
+        writes = [{"PutRequest": {"Item": to_item(delivery)}} for delivery in deliveries[start : start + 25]]
+        for round_number in range(_PUT_ROUNDS):
+            try:
+                writes = client.batch_write_item(RequestItems={name: writes}).get("UnprocessedItems", {}).get(name, [])
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in _THROTTLED or round_number == _PUT_ROUNDS - 1:
+                    raise
+            if not writes:
+                break
+            for tenant_id in {str(write["PutRequest"]["Item"]["tenantId"]) for write in writes}:
+                widen(tenant_id, log_width(tenant_id))
+            time.sleep(min(2.0, 0.05 * 2**round_number))
+        else:
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": f"{len(writes)} deliveries were not written"}},
+                "BatchWriteItem",
+            )
 
 
 def get(tenant_id: str, delivery_id: str, *, consistent: bool = False) -> Delivery | None:
@@ -195,7 +235,7 @@ def list_page(
     keys, next_token = db.merged_index_page(
         index=index,
         attribute=attribute,
-        partitions=[f"{scope}#{number:02d}" for number in range(LIST_SHARDS)],
+        partitions=[f"{scope}#{number:02d}" for number in range(log_width(tenant_id, fresh=True))],
         scope=scope if since is None and until is None else f"{scope}|{from_key or ''}|{below_key or ''}",
         limit=limit,
         token=token,
@@ -214,10 +254,12 @@ def move_legacy(item: dict[str, Any]) -> None:
     newer), and the old one is deleted after.
     """
     tenant_id, delivery_id = str(item["tenantId"]), str(item["deliveryId"])
+    placed = new_shard(tenant_id, delivery_id)  # within the tenant's width, whenever its record was made
     moved = {
         **item,
         **_key(tenant_id, delivery_id),
-        **_index_keys(tenant_id, delivery_id, item.get("channelId"), str(item["status"])),
+        **_index_keys(tenant_id, delivery_id, placed, item.get("channelId"), str(item["status"])),
+        "shard": placed,
     }
     try:
         db.table().put_item(Item=moved, ConditionExpression=Attr("pk").not_exists())
@@ -389,7 +431,9 @@ def record_attempt(
         "providerMessageId": provider_message_id,
         "notBefore": Decimal(str(round(not_before, 3))) if not_before is not None else None,
     }
-    changes.update(_index_keys(delivery.tenant_id, delivery.id, delivery.channel_id, status, status_only=True))
+    changes.update(
+        _index_keys(delivery.tenant_id, delivery.id, delivery.shard, delivery.channel_id, status, status_only=True)
+    )
     names: dict[str, str] = {}
     values: dict[str, Any] = {":attempt": [attempt.to_wire()]}
     sets = ["attempts = list_append(attempts, :attempt)"]

@@ -72,9 +72,9 @@ def new_delivery(
     step: int | None = None,
     reminder: int | None = None,
 ) -> Delivery:
-    now = iso()
+    now, delivery_id = iso(), new_id("dlv")
     return Delivery(
-        id=new_id("dlv"),
+        id=delivery_id,
         tenant_id=tenant_id,
         channel_id=channel_id,
         kind=kind,
@@ -87,6 +87,7 @@ def new_delivery(
         event_id=event_id,
         step=step,
         reminder=reminder,
+        shard=repository.new_shard(tenant_id, delivery_id),
     )
 
 

@@ -79,6 +79,7 @@ class Delivery:
     )
     step: int | None = None  # the escalation step (index in the rule's steps) this delivery belongs to
     reminder: int | None = None  # the reminder's number (1, 2, ...) when this delivery is one
+    shard: int | None = None  # its partition in each listing of the log; None: stored before log widths
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
