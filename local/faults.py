@@ -3,7 +3,8 @@
 A botocore `before-call` hook raises, for a chosen share of calls, the error the service itself sends
 when it is overloaded (HTTP 503 `ServiceUnavailable`, or `code`: DynamoDB's 400 `ThrottlingException`).
 It fires before the request leaves, so a failed call changed nothing on the service side: the failure
-Herald sees is the one AWS documents for throttling and outages. (A response lost after the service applied the write is not injected.)
+Herald sees is the one AWS documents for throttling and outages. (A response lost after the service
+applied the write is not injected.)
 
 In-process: `FaultInjector({"dynamodb": 0.2}).attach(client)`. In the local stack's emulated Lambdas:
 `HERALD_LOCAL_FAULTS="dynamodb=0.2,sqs.ChangeMessageVisibility=0.5,seed=7"` attaches one injector to

@@ -18,7 +18,7 @@ import pytest
 
 from herald import crypto
 from herald.auth import service as auth
-from herald.delivery import repository, service, usecases
+from herald.delivery import log_width, repository, service, usecases
 from herald.settings import get_settings
 from herald.transport import http
 from local.records import sqs_record
@@ -124,7 +124,7 @@ def test_a_page_reads_about_twice_its_size_of_keys_not_a_page_from_every_shard(a
         index_keys = sum(count for index, count in calls.items_read.items() if index not in ("ByLookup", None))
         # Each of the 32 shards was asked for its newest page before: 32 * limit keys. A fair share now,
         # and more only from the shards whose every key made the page.
-        assert index_keys <= 3 * limit + 2 * repository.LIST_SHARDS, (query, index_keys)
+        assert index_keys <= 3 * limit + 2 * log_width.LIST_SHARDS, (query, index_keys)
 
 
 def test_a_listing_crowded_into_one_shard_still_pages_completely_in_order(api, key):

@@ -167,3 +167,16 @@ def refuse_next_batch_writes(count: int, refusal: str) -> None:
         return answer, {"UnprocessedItems": unprocessed, "ResponseMetadata": {"HTTPStatusCode": 200}}
 
     client.meta.events.register_first("before-call.dynamodb.BatchWriteItem", hand_back)
+
+
+def test_a_record_from_before_widths_widens_from_32_once_the_maximum_is_raised(api, key, monkeypatch):
+    webhook(api, key)
+    db.table().update_item(Key=TENANT_KEY, UpdateExpression="REMOVE logShards")
+    monkeypatch.setattr(log_width, "LIST_SHARDS", 64)
+
+    assert log_width.log_width("acme", fresh=True) == log_width.BEFORE_WIDTHS == 32
+    assert log_width.widen("acme", 32) == 64
+    assert stored_width() == 64
+    # A tenant without a record gets none from a refused write: its log stays as wide as before widths.
+    assert log_width.widen("initech", 32) == 32
+    assert db.table().get_item(Key={"pk": "T#initech", "sk": "TENANT"}).get("Item") is None

@@ -5,7 +5,7 @@ refuses a write of new deliveries for throughput the width doubles, up to LIST_S
 repository.put_many). The width is kept on the tenant record and never shrinks, so every delivery ever
 written sits in a shard below it: a listing reads it consistently and queries exactly those shards, while a
 writer may use a width up to _WIDTH_SECONDS old (a narrower one only puts deliveries in fewer shards).
-A tenant record without a width is from before widths (or there is no record): LIST_SHARDS wide, where
+A tenant record without a width is from before widths (or there is no record): BEFORE_WIDTHS wide, where
 deliveries written then sit (docs/SCALING.md).
 """
 
@@ -21,6 +21,7 @@ from herald.observability import logger
 
 LIST_SHARDS = 32  # the widest log: index queries per page, and the write spread (docs/SCALING.md)
 FIRST_SHARDS = 2  # a new tenant's log width
+BEFORE_WIDTHS = 32  # the width every log had before widths: where deliveries without a `shard` sit, for good
 LOG_WIDTH = "logShards"  # the tenant record's attribute holding it
 _WIDTH_SECONDS = 30.0  # how long a writer uses a width it read before reading it again
 
@@ -34,7 +35,7 @@ def _tenant_key(tenant_id: str) -> dict[str, str]:
 def log_width(tenant_id: str, *, fresh: bool = False) -> int:
     """How many shards the tenant's log spreads over; `fresh` for a listing, else up to 30 s old.
 
-    A tenant record without a width is from before widths (or there is no record): LIST_SHARDS.
+    A tenant record without a width is from before widths (or there is no record): BEFORE_WIDTHS.
     """
     known = _widths.get(tenant_id)
     if not fresh and known and time.monotonic() - known[1] < _WIDTH_SECONDS:
@@ -42,7 +43,7 @@ def log_width(tenant_id: str, *, fresh: bool = False) -> int:
     item = (
         db.table().get_item(Key=_tenant_key(tenant_id), ConsistentRead=True, ProjectionExpression=LOG_WIDTH).get("Item")
     )
-    width = int((item or {}).get(LOG_WIDTH, LIST_SHARDS))
+    width = int((item or {}).get(LOG_WIDTH, BEFORE_WIDTHS))
     _widths[tenant_id] = (width, time.monotonic())
     return width
 
@@ -52,11 +53,14 @@ def widen(tenant_id: str, seen: int) -> int:
     if seen >= LIST_SHARDS:
         return seen
     wider = min(LIST_SHARDS, 2 * seen)
+    unchanged = Attr(LOG_WIDTH).eq(seen)
+    if seen == BEFORE_WIDTHS:  # a record from before widths has none, and is that wide
+        unchanged |= Attr(LOG_WIDTH).not_exists()
     try:
         db.table().update_item(
             Key=_tenant_key(tenant_id),
             UpdateExpression="SET #width = :wider",
-            ConditionExpression=Attr(LOG_WIDTH).eq(seen),
+            ConditionExpression=Attr("pk").exists() & unchanged,
             ExpressionAttributeNames={"#width": LOG_WIDTH},
             ExpressionAttributeValues={":wider": wider},
         )

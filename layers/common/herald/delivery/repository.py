@@ -8,8 +8,8 @@ hot either. A page is a lazy merge of the shards' queries, newest first (db.merg
 BatchGetItem (docs/ARCHITECTURE.md, docs/SCALING.md).
 
 The width grows with the tenant (herald.delivery.log_width). Each delivery keeps the shard it was given
-(`shard`); one written before widths existed has none, and sits where a hash over LIST_SHARDS puts it, as
-its tenant's record has no width and counts as LIST_SHARDS wide.
+(`shard`); one written before widths existed has none, and sits where a hash over BEFORE_WIDTHS puts it,
+as its tenant's record has no width and counts as that wide.
 Items of the old layout (`T#<tenant>` / `DLV#<id>`) are moved by `make migrate`, or when first touched.
 
 The record is also the delivery's state machine: a claim (conditional update with a lease) makes
@@ -31,7 +31,7 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from herald import db
-from herald.delivery.log_width import LIST_SHARDS, log_width, widen
+from herald.delivery.log_width import BEFORE_WIDTHS, log_width, widen
 from herald.ids import time_floor
 from herald.models.delivery import REDRIVABLE, Attempt, Delivery
 from herald.timeutil import iso
@@ -49,7 +49,7 @@ INDEXES: dict[tuple[bool, bool], tuple[str, str]] = {
 }
 
 
-def shard(delivery_id: str, width: int = LIST_SHARDS) -> int:
+def shard(delivery_id: str, width: int = BEFORE_WIDTHS) -> int:
     """The index partition of a delivery within each listing (a stable hash: never Python's salted hash)."""
     return zlib.crc32(delivery_id.encode()) % width
 
