@@ -3,7 +3,9 @@
 - first async delivery: `POST /v1/notifications` to one webhook channel; from the 202's arrival to the
   request's arrival at the receiver (the queue, the emulated SQS trigger, the sender). Goal: 300 ms.
 - `/test` overhead: `POST /v1/channels/{id}/test` against a bare `requests.post` to the same receiver,
-  interleaved. Goal: at most 10x.
+  interleaved. Goal: at most 10x. The receivers answer in one segment, as nginx does (TCP_NODELAY);
+  `/test` to Python's http.server as it is, whose answer's body waits up to 40 ms for the ACK of its
+  headers on a kept connection (Nagle against Linux's delayed ACK), is measured beside it.
 - head-of-line through `?wait=true`: ten receivers, one answering after 5 s; when the nine others had the
   request, after the POST started. Goal: 100 ms (benchmark 10 measures the same path without the stack).
 - for scale: `POST /v1/notifications` to 20 channels, `GET /v1/channels?limit=100`.
@@ -67,10 +69,16 @@ def _first_delivery(api: _Api, receiver: Receiver, channel_id: str, runs: int) -
     return gaps
 
 
-def _test_overhead(api: _Api, session: requests.Session, receiver: Receiver, channel_id: str, runs: int) -> Any:
+def _bare_post(url: str) -> None:
+    """A bare `requests.post`, as issue 17 measured it: a new connection each time. (A kept-alive one meets
+    http.server's Nagle: its body waits for the ACK of its headers, which Linux delays by up to 40 ms.)"""
+    requests.post(url, json={"ok": True}, timeout=10)
+
+
+def _test_overhead(api: _Api, receiver: Receiver, channel_id: str, runs: int) -> Any:
     bare, test = [], []
     for _ in range(runs):
-        bare.append(_timed(lambda: session.post(f"{receiver.url}/bare", json={"ok": True}, timeout=10)))
+        bare.append(_timed(lambda: _bare_post(f"{receiver.url}/bare")))
         test.append(_timed(lambda: api.call("POST", f"/v1/channels/{channel_id}/test", 200)))
     return bare, test
 
@@ -95,7 +103,8 @@ def run(quick: bool) -> Section:
     samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="herald-bench-local-") as scratch:
         stack = start_stack(Path(scratch))
-        receivers = [Receiver(Framing.KEEPALIVE) for _ in range(10)]
+        receivers = [Receiver(Framing.KEEPALIVE, nodelay=True) for _ in range(10)]
+        nagle = Receiver(Framing.KEEPALIVE)
         receivers[0].program(delay=SLOW_SECONDS)
         try:
             stack.wait_ready()
@@ -103,14 +112,18 @@ def run(quick: bool) -> Section:
                 session.trust_env = False
                 api = _Api(stack, session)
                 hooks = [api.webhook(f"{receiver.url}/hook") for receiver in receivers]
+                nagle_hook = api.webhook(f"{nagle.url}/hook")
                 fast = receivers[1]
                 # Warm-up: every path used once (containers, connections, each channel's data key cached).
                 _first_delivery(api, fast, hooks[1], 1)
-                _test_overhead(api, session, fast, hooks[1], 1)
+                _test_overhead(api, fast, hooks[1], 1)
                 _head_of_line(api, receivers, hooks, 1)
                 samples["first async delivery after the 202"] = _first_delivery(api, fast, hooks[1], runs)
-                bare, test = _test_overhead(api, session, fast, hooks[1], 5 if quick else 20)
+                bare, test = _test_overhead(api, fast, hooks[1], 5 if quick else 20)
                 samples["bare requests.post"], samples["POST /v1/channels/{id}/test"] = bare, test
+                _test_overhead(api, nagle, nagle_hook, 1)
+                nagled = _test_overhead(api, nagle, nagle_hook, 5 if quick else 20)[1]
+                samples["/test to http.server as it is (Nagle)"] = nagled
                 samples["GET /v1/health (gateway + one invoke, no AWS)"] = [
                     _timed(lambda: api.call("GET", "/v1/health", 200)) for _ in range(5 if quick else 20)
                 ]
@@ -126,7 +139,7 @@ def run(quick: bool) -> Section:
         finally:
             if stack.interrupt() is None:
                 stack.kill()
-            for receiver in receivers:
+            for receiver in [*receivers, nagle]:
                 receiver.close()
 
     figures = {name: median(values) for name, values in samples.items()}
