@@ -184,6 +184,8 @@ def put_many(deliveries: list[Delivery]) -> None:
     for start in range(0, len(deliveries), 25):
         writes = [{"PutRequest": {"Item": to_item(delivery)}} for delivery in deliveries[start : start + 25]]
         for round_number in range(_PUT_ROUNDS):
+            if round_number:
+                time.sleep(min(2.0, 0.05 * 2 ** (round_number - 1)))
             try:
                 writes = client.batch_write_item(RequestItems={name: writes}).get("UnprocessedItems", {}).get(name, [])
             except ClientError as exc:
@@ -193,7 +195,6 @@ def put_many(deliveries: list[Delivery]) -> None:
                 break
             for tenant_id in {str(write["PutRequest"]["Item"]["tenantId"]) for write in writes}:
                 widen(tenant_id, log_width(tenant_id))
-            time.sleep(min(2.0, 0.05 * 2**round_number))
         else:
             raise ClientError(
                 {"Error": {"Code": "ThrottlingException", "Message": f"{len(writes)} deliveries were not written"}},
