@@ -13,6 +13,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from herald import db
+from herald.auth import service as auth
 from herald.delivery import log_width, repository, service, usecases
 from local.faults import FaultInjector
 from tests.support.calls import AwsCalls, herald_clients
@@ -180,3 +181,10 @@ def test_a_record_from_before_widths_widens_from_32_once_the_maximum_is_raised(a
     # A tenant without a record gets none from a refused write: its log stays as wide as before widths.
     assert log_width.widen("initech", 32) == 32
     assert db.table().get_item(Key={"pk": "T#initech", "sk": "TENANT"}).get("Item") is None
+
+
+def test_a_writer_that_looked_before_the_tenant_existed_writes_within_the_new_tenants_width(api, key):
+    assert log_width.log_width("initech") == log_width.BEFORE_WIDTHS  # no record yet
+    auth.create_api_key("initech", "editor", "tests")  # the record is made now, 2 wide
+
+    assert log_width.log_width("initech") == log_width.FIRST_SHARDS

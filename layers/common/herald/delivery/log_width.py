@@ -43,7 +43,9 @@ def log_width(tenant_id: str, *, fresh: bool = False) -> int:
     item = (
         db.table().get_item(Key=_tenant_key(tenant_id), ConsistentRead=True, ProjectionExpression=LOG_WIDTH).get("Item")
     )
-    width = int((item or {}).get(LOG_WIDTH, BEFORE_WIDTHS))
+    if item is None:  # no record yet: nothing to remember, as the record may be made with a narrower width
+        return BEFORE_WIDTHS
+    width = int(item.get(LOG_WIDTH, BEFORE_WIDTHS))
     _widths[tenant_id] = (width, time.monotonic())
     return width
 
