@@ -1,6 +1,7 @@
 """The delivery log's width (moto): a new tenant's log is two shards wide, so a page is two index queries;
 DynamoDB refusing writes for throughput doubles it, up to 32, with no delivery lost; every delivery ever
-written is listed whatever width it was written at; a tenant from before widths is listed over all 32."""
+written is listed whatever width it was written at; a tenant from before widths is listed over all 32; and
+a write of many deliveries that fails part way takes out what it wrote."""
 
 from __future__ import annotations
 
@@ -197,3 +198,24 @@ def test_a_writer_that_looked_before_the_tenant_existed_writes_within_the_new_te
     auth.create_api_key("initech", "editor", "tests")  # the record is made now, 2 wide
 
     assert log_width.log_width("initech") == log_width.FIRST_SHARDS
+
+
+def test_a_write_that_fails_part_way_takes_out_what_it_wrote(api, key, monkeypatch):
+    channel = webhook(api, key)
+    monkeypatch.setattr(repository, "_PUT_ROUNDS", 2)
+    puts = [0]
+
+    def refuse_after_the_first(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if b"PutRequest" in params["body"]:
+            puts[0] += 1
+            if puts[0] > 1:
+                raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "test"}}, model.name)
+
+    db.table().meta.client.meta.events.register_first("before-call.dynamodb.BatchWriteItem", refuse_after_the_first)
+
+    with pytest.raises(ClientError):
+        seed(channel, 30)  # 25 written, then 5 refused twice
+
+    assert puts[0] == 3
+    assert [item["sk"] for item in scan_all() if str(item["sk"]).startswith("DLV#")] == []
+    assert every_page(api, key, {"limit": "50"}) == []

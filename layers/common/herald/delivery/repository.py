@@ -34,6 +34,7 @@ from herald import db
 from herald.delivery.log_width import BEFORE_WIDTHS, log_width, widen
 from herald.ids import time_floor
 from herald.models.delivery import REDRIVABLE, Attempt, Delivery
+from herald.observability import logger
 from herald.timeutil import iso
 
 RETENTION_SECONDS = 30 * 24 * 3600
@@ -174,32 +175,64 @@ def from_item(item: dict[str, Any]) -> Delivery:
 
 
 def put_many(deliveries: list[Delivery]) -> None:
-    """Write new delivery records, 25 per BatchWriteItem.
+    """Write new delivery records, 25 per BatchWriteItem; all of them, or none.
 
     Writes DynamoDB refuses for throughput (a throttling error, or items handed back unprocessed) widen
     their tenants' logs for the deliveries to come, and are sent again after a pause that doubles; after
-    _PUT_ROUNDS calls the throttling error is raised.
+    _PUT_ROUNDS calls the throttling error is raised. When any write fails for good, the deliveries this
+    call had written are taken out again before the error goes on, so a request that fails leaves nothing
+    in the log (docs/API.md, "Idempotency": its retry does the work).
     """
     client, name = db.table().meta.client, db.table().name
+    attempted = 0
+    try:
+        while attempted < len(deliveries):
+            attempted += 25
+            _put_chunk(client, name, deliveries[attempted - 25 : attempted])
+    except Exception:
+        _take_out(client, name, deliveries[:attempted])
+        raise
+
+
+def _unprocessed(client: Any, name: str, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One BatchWriteItem of `requests` to table `name`; the requests DynamoDB handed back."""
+    answer = client.batch_write_item(RequestItems={name: requests})
+    return list(answer.get("UnprocessedItems", {}).get(name, []))
+
+
+def _put_chunk(client: Any, name: str, chunk: list[Delivery]) -> None:
+    writes = [{"PutRequest": {"Item": to_item(delivery)}} for delivery in chunk]
+    for round_number in range(_PUT_ROUNDS):
+        if round_number:
+            time.sleep(min(2.0, 0.05 * 2 ** (round_number - 1)))
+        try:
+            writes = _unprocessed(client, name, writes)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in _THROTTLED or round_number == _PUT_ROUNDS - 1:
+                raise
+        if not writes:
+            return
+        for tenant_id in {str(write["PutRequest"]["Item"]["tenantId"]) for write in writes}:
+            widen(tenant_id, log_width(tenant_id))
+    raise ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": f"{len(writes)} deliveries were not written"}},
+        "BatchWriteItem",
+    )
+
+
+def _take_out(client: Any, name: str, deliveries: list[Delivery]) -> None:
+    """Delete these deliveries if they were written (best effort: a few tries, then a warning)."""
     for start in range(0, len(deliveries), 25):
-        writes = [{"PutRequest": {"Item": to_item(delivery)}} for delivery in deliveries[start : start + 25]]
-        for round_number in range(_PUT_ROUNDS):
-            if round_number:
-                time.sleep(min(2.0, 0.05 * 2 ** (round_number - 1)))
+        deletes = [{"DeleteRequest": {"Key": _key(d.tenant_id, d.id)}} for d in deliveries[start : start + 25]]
+        for _ in range(3):
             try:
-                writes = client.batch_write_item(RequestItems={name: writes}).get("UnprocessedItems", {}).get(name, [])
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] not in _THROTTLED or round_number == _PUT_ROUNDS - 1:
-                    raise
-            if not writes:
+                deletes = _unprocessed(client, name, deletes)
+            except ClientError:
+                continue
+            if not deletes:
                 break
-            for tenant_id in {str(write["PutRequest"]["Item"]["tenantId"]) for write in writes}:
-                widen(tenant_id, log_width(tenant_id))
         else:
-            raise ClientError(
-                {"Error": {"Code": "ThrottlingException", "Message": f"{len(writes)} deliveries were not written"}},
-                "BatchWriteItem",
-            )
+            logger.warning("Deliveries of a failed request left in the log", extra={"count": len(deletes)})
 
 
 def get(tenant_id: str, delivery_id: str, *, consistent: bool = False) -> Delivery | None:
