@@ -22,6 +22,7 @@ from herald.channels import repository as channel_repository
 from herald.channels import service as channel_service
 from herald.delivery import queue as delivery_queue
 from herald.delivery import repository as delivery_repository
+from herald.delivery.log_width import FIRST_SHARDS
 from herald.delivery.repository import ClaimRefused
 from herald.models.delivery import Attempt, Delivery, QueueMessage
 
@@ -61,12 +62,16 @@ class FakeChannels:
 
 
 class FakeDeliveries:
-    """herald.delivery.repository: put_many, get, claim, record_attempt, mark_final, with the same leases."""
+    """herald.delivery.repository: new_shard, put_many, get, claim, record_attempt, mark_final, with the same
+    leases; every tenant's log is a new tenant's width."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Delivery] = {}
         self._leases: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
+
+    def new_shard(self, tenant_id: str, delivery_id: str) -> int:
+        return delivery_repository.shard(delivery_id, FIRST_SHARDS)
 
     def put_many(self, deliveries: list[Delivery]) -> None:
         with self._lock:
@@ -163,7 +168,7 @@ def in_memory_aws() -> Iterator[InMemoryAws]:
         *[(channel_repository, name, getattr(fakes.channels, name)) for name in ("put_new", "get", "get_many")],
         *[
             (delivery_repository, name, getattr(fakes.deliveries, name))
-            for name in ("put_many", "get", "claim", "record_attempt", "mark_final")
+            for name in ("new_shard", "put_many", "get", "claim", "record_attempt", "mark_final")
         ],
         *[(delivery_queue, name, getattr(fakes.queue, name)) for name in ("enqueue", "delay", "dead_letter")],
     ]
