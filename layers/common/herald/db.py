@@ -165,6 +165,13 @@ def batch_get(keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [found[(key["pk"], key["sk"])] for key in keys if (key["pk"], key["sk"]) in found]
 
 
+def batch_write(requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One BatchWriteItem of up to 25 `PutRequest`/`DeleteRequest`s; the ones DynamoDB handed back unprocessed."""
+    client, name = table().meta.client, table().name
+    answer = client.batch_write_item(RequestItems={name: list(requests)})
+    return list(answer.get("UnprocessedItems", {}).get(name, []))
+
+
 def query_page(
     *,
     pk: str,

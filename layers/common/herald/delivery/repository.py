@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from herald import db
 from herald.delivery.log_width import BEFORE_WIDTHS, log_width, widen
@@ -183,30 +183,23 @@ def put_many(deliveries: list[Delivery]) -> None:
     call had written are taken out again before the error goes on, so a request that fails leaves nothing
     in the log (docs/API.md, "Idempotency": its retry does the work).
     """
-    client, name = db.table().meta.client, db.table().name
     attempted = 0
     try:
         while attempted < len(deliveries):
             attempted += 25
-            _put_chunk(client, name, deliveries[attempted - 25 : attempted])
+            _put_chunk(deliveries[attempted - 25 : attempted])
     except Exception:
-        _take_out(client, name, deliveries[:attempted])
+        _take_out(deliveries[:attempted])
         raise
 
 
-def _unprocessed(client: Any, name: str, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One BatchWriteItem of `requests` to table `name`; the requests DynamoDB handed back."""
-    answer = client.batch_write_item(RequestItems={name: requests})
-    return list(answer.get("UnprocessedItems", {}).get(name, []))
-
-
-def _put_chunk(client: Any, name: str, chunk: list[Delivery]) -> None:
+def _put_chunk(chunk: list[Delivery]) -> None:
     writes = [{"PutRequest": {"Item": to_item(delivery)}} for delivery in chunk]
     for round_number in range(_PUT_ROUNDS):
         if round_number:
             time.sleep(min(2.0, 0.05 * 2 ** (round_number - 1)))
         try:
-            writes = _unprocessed(client, name, writes)
+            writes = db.batch_write(writes)
         except ClientError as exc:
             if exc.response["Error"]["Code"] not in _THROTTLED or round_number == _PUT_ROUNDS - 1:
                 raise
@@ -220,14 +213,14 @@ def _put_chunk(client: Any, name: str, chunk: list[Delivery]) -> None:
     )
 
 
-def _take_out(client: Any, name: str, deliveries: list[Delivery]) -> None:
-    """Delete these deliveries if they were written (best effort: a few tries, then a warning)."""
+def _take_out(deliveries: list[Delivery]) -> None:
+    """Delete these deliveries if they were written (best effort: three calls, then a warning)."""
     for start in range(0, len(deliveries), 25):
         deletes = [{"DeleteRequest": {"Key": _key(d.tenant_id, d.id)}} for d in deliveries[start : start + 25]]
         for _ in range(3):
             try:
-                deletes = _unprocessed(client, name, deletes)
-            except ClientError:
+                deletes = db.batch_write(deletes)
+            except (BotoCoreError, ClientError):
                 continue
             if not deletes:
                 break
