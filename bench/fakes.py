@@ -73,9 +73,17 @@ class FakeDeliveries:
     def new_shard(self, tenant_id: str, delivery_id: str) -> int:
         return delivery_repository.shard(delivery_id, FIRST_SHARDS)
 
-    def put_many(self, deliveries: list[Delivery]) -> None:
+    def put_many(
+        self, deliveries: list[Delivery], *, leases: list[str] | None = None, lease_seconds: float = 0.0
+    ) -> list[Delivery]:
+        if leases is not None:  # written claimed, as the repository's put_many does
+            deliveries = [dataclasses.replace(d, attempt_count=d.attempt_count + 1) for d in deliveries]
         with self._lock:
             self.items.update({(d.tenant_id, d.id): d for d in deliveries})
+            self._leases.update(
+                {(d.tenant_id, d.id): lease for d, lease in zip(deliveries, leases or (), strict=False)}
+            )
+        return deliveries
 
     def get(self, tenant_id: str, delivery_id: str, *, consistent: bool = False) -> Delivery | None:
         return self.items.get((tenant_id, delivery_id))

@@ -210,3 +210,27 @@ def test_a_dlq_message_moved_back_by_sqs_redrives_its_delivery_once(api, key, se
         assert copy["MessageAttributes"]["attemptCount"]["StringValue"] == "1"
         assert [a["status"] for a in record["attempts"]] == ["failed", "redriven", "delivered"]
         assert (moved.by_webhook_id(), healed.by_webhook_id()) == ({delivery_id: 1}, {delivery_id: 1})
+
+
+def test_a_delivery_written_claimed_for_an_inline_attempt_is_held_by_its_lease_as_a_claim_is(aws):
+    # /test and ?wait=true write their deliveries claimed, to send them at once without a claim of their own:
+    # that write must hold off every other sender exactly as a claim does, and end unknown if never released.
+    from herald.delivery import repository
+    from herald.models.notification import Notification
+
+    notification = Notification(event="test", title="inline")
+    first, second = (service.new_delivery("acme", "ch_inline", "webhook", notification) for _ in range(2))
+    [held, lapsing] = repository.put_many([first, second], leases=["lease-a", "lease-b"], lease_seconds=0.5)
+
+    with pytest.raises(repository.ClaimRefused) as refused:
+        repository.claim("acme", first.id, "another-sender", 30)
+    time.sleep(0.7)  # lease-b lapses unreleased: its sender stopped somewhere after the write
+    with pytest.raises(repository.AttemptAbandoned) as abandoned:
+        repository.claim("acme", second.id, "another-sender", 30)
+
+    assert (held.attempt_count, lapsing.attempt_count) == (1, 1)
+    assert refused.value.delivery is not None and refused.value.delivery.status == "queued"
+    assert 0 < refused.value.wait_seconds <= 0.5
+    assert abandoned.value.delivery.status == "unknown"
+    stored = repository.get("acme", second.id, consistent=True)
+    assert stored is not None and (stored.status, stored.attempt_count) == ("unknown", 1)

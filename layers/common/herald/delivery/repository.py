@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -174,7 +175,9 @@ def from_item(item: dict[str, Any]) -> Delivery:
     )
 
 
-def put_many(deliveries: list[Delivery]) -> None:
+def put_many(
+    deliveries: list[Delivery], *, leases: list[str] | None = None, lease_seconds: float = 0.0
+) -> list[Delivery]:
     """Write new delivery records, 25 per BatchWriteItem; all of them, or none.
 
     Writes DynamoDB refuses for throughput (a throttling error, or items handed back unprocessed) widen
@@ -182,19 +185,33 @@ def put_many(deliveries: list[Delivery]) -> None:
     _PUT_ROUNDS calls the throttling error is raised. When any write fails for good, the deliveries this
     call had written are taken out again before the error goes on, so a request that fails leaves nothing
     in the log (docs/API.md, "Idempotency": its retry does the work).
+
+    With `leases`, one per delivery, each is written already claimed by its lease for a first attempt
+    that starts now: an inline attempt's delivery is known to no other sender, so a claim of its own
+    (a conditional write) would only repeat this one. Returns the deliveries as stored (as `claim`
+    returns them: one attempt counted).
     """
+    if leases is not None:
+        until = Decimal(str(round(time.time() + lease_seconds, 3)))
+        deliveries = [replace(d, attempt_count=d.attempt_count + 1) for d in deliveries]
+        items = [
+            {**to_item(d), "leaseId": lease, "leaseUntil": until} for d, lease in zip(deliveries, leases, strict=True)
+        ]
+    else:
+        items = [to_item(d) for d in deliveries]
     attempted = 0
     try:
-        while attempted < len(deliveries):
+        while attempted < len(items):
             attempted += 25
-            _put_chunk(deliveries[attempted - 25 : attempted])
+            _put_chunk(items[attempted - 25 : attempted])
     except Exception:
         _take_out(deliveries[:attempted])
         raise
+    return deliveries
 
 
-def _put_chunk(chunk: list[Delivery]) -> None:
-    writes = [{"PutRequest": {"Item": to_item(delivery)}} for delivery in chunk]
+def _put_chunk(chunk: list[dict[str, Any]]) -> None:
+    writes = [{"PutRequest": {"Item": item}} for item in chunk]
     for round_number in range(_PUT_ROUNDS):
         if round_number:
             time.sleep(min(2.0, 0.05 * 2 ** (round_number - 1)))

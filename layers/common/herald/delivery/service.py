@@ -164,29 +164,23 @@ def attempt(
     allow_retry: bool = True,
     config: ChannelConfig | None = None,
     prefetched: channels.Prefetched | None = None,
+    claimed: tuple[Delivery, str] | None = None,
 ) -> Outcome:
     """Make one attempt at a delivery and record it. Never raises for a delivery failure.
 
     `config` sends with a config that is not stored (the channel-less test e-mail); `prefetched` holds
-    channels read together for a whole batch (channels.prefetch).
+    channels read together for a whole batch (channels.prefetch); `claimed` is a delivery written already
+    claimed, with its lease (put_claimed), which this attempt sends without claiming it again.
     """
     settings = get_settings()
-    lease = secrets.token_hex(8)
-    try:
-        delivery = repository.claim(
-            tenant_id, delivery_id, lease, settings.delivery_deadline_seconds + LEASE_MARGIN_SECONDS
-        )
-    except ClaimRefused as refused:
-        if refused.delivery is None:
-            return Outcome("dead", delivery_id, error="No such delivery record.", code="unknown_delivery")
-        if refused.delivery.status in FINAL:
-            return _final_outcome(refused.delivery)
-        return Outcome("retry", delivery_id, delay=int(refused.wait_seconds) + 1, status=refused.delivery.status)
-    except AttemptAbandoned as abandoned:
-        # Never sent again by itself: the provider may already have it. Its message goes to the DLQ.
-        _metric("DeliveryUnknown", abandoned.delivery.kind)
-        logger.warning("Delivery outcome unknown", extra={"deliveryId": delivery_id, "kind": abandoned.delivery.kind})
-        return _final_outcome(abandoned.delivery)
+    if claimed is not None:
+        delivery, lease = claimed
+    else:
+        lease = secrets.token_hex(8)
+        taken = _claim(tenant_id, delivery_id, lease, settings)
+        if isinstance(taken, Outcome):
+            return taken
+        delivery = taken
 
     number = delivery.attempt_count
     notification = Notification.model_validate(delivery.notification)
@@ -220,6 +214,34 @@ def attempt(
         error = f"Herald failed while sending ({type(exc).__name__})."
         return record.failure(settings, retryable=allow_retry, code="internal_error", error=error)
     return record("delivered", http_status=receipt.http_status, provider_message_id=receipt.provider_message_id)
+
+
+def _claim(tenant_id: str, delivery_id: str, lease: str, settings: Settings) -> Delivery | Outcome:
+    """The delivery, claimed by `lease`; or the outcome for its message when it must not be sent now."""
+    try:
+        return repository.claim(tenant_id, delivery_id, lease, _lease_seconds(settings))
+    except ClaimRefused as refused:
+        if refused.delivery is None:
+            return Outcome("dead", delivery_id, error="No such delivery record.", code="unknown_delivery")
+        if refused.delivery.status in FINAL:
+            return _final_outcome(refused.delivery)
+        return Outcome("retry", delivery_id, delay=int(refused.wait_seconds) + 1, status=refused.delivery.status)
+    except AttemptAbandoned as abandoned:
+        # Never sent again by itself: the provider may already have it. Its message goes to the DLQ.
+        _metric("DeliveryUnknown", abandoned.delivery.kind)
+        logger.warning("Delivery outcome unknown", extra={"deliveryId": delivery_id, "kind": abandoned.delivery.kind})
+        return _final_outcome(abandoned.delivery)
+
+
+def _lease_seconds(settings: Settings) -> float:
+    return settings.delivery_deadline_seconds + LEASE_MARGIN_SECONDS
+
+
+def put_claimed(deliveries: list[Delivery]) -> list[tuple[Delivery, str]]:
+    """Write new deliveries claimed for a first attempt made now, each with its lease (for `attempt`)."""
+    leases = [secrets.token_hex(8) for _ in deliveries]
+    stored = repository.put_many(deliveries, leases=leases, lease_seconds=_lease_seconds(get_settings()))
+    return list(zip(stored, leases, strict=True))
 
 
 def _templated(notification: Notification, channel: Channel, record: _Recorder) -> Notification:
@@ -396,11 +418,14 @@ def attempt_inline(
     """
     if not deliveries:
         return []
-    repository.put_many(deliveries)
+    claims = put_claimed(deliveries)
     prepare()
     with ThreadPoolExecutor(max_workers=min(10, len(deliveries))) as pool:
         outcomes = list(
-            pool.map(lambda d: attempt(d.tenant_id, d.id, allow_retry=allow_retry, prefetched=prefetched), deliveries)
+            pool.map(
+                lambda c: attempt(c[0].tenant_id, c[0].id, allow_retry=allow_retry, prefetched=prefetched, claimed=c),
+                claims,
+            )
         )
     later = [QueueMessage.of(d) for d, o in zip(deliveries, outcomes, strict=True) if o.action == "retry"]
     for message, outcome in zip(later, [o for o in outcomes if o.action == "retry"], strict=True):

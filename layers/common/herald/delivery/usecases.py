@@ -64,8 +64,8 @@ def test_email(tenant_id: str, body: Any) -> tuple[bool, dict[str, Any]]:
     adapter = registry.get("email")
     config = adapter.config_model.model_validate({"addresses": [request.email]})
     delivery = service.new_delivery(tenant_id, None, "email", test_notification("email"))
-    repository.put_many([delivery])
-    outcome = service.attempt(tenant_id, delivery.id, allow_retry=False, config=config)
+    [claimed] = service.put_claimed([delivery])
+    outcome = service.attempt(tenant_id, delivery.id, allow_retry=False, config=config, claimed=claimed)
     return _test_result(outcome, f"Test email sent to {request.email}")
 
 
