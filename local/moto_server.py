@@ -10,6 +10,9 @@ everything ever written, and a page of deliveries (one query per index shard) wi
 gives its queries what DynamoDB has, an index: a table query reads its own partition, and an index query
 reads the items holding its key value, from a map rebuilt (under the write lock) only after a write.
 moto still applies every condition, sort and limit to those candidates, so answers are unchanged.
+moto parses an UpdateExpression twice per UpdateItem (once to check its placeholders, once to apply it),
+and its validator copies the tree before working on it: the local stack parses each distinct expression
+once. Its tree walkers also rebuild their node-type table at every node; they keep it.
 And moto turns each answer into JSON by walking the service model member by member (35 ms for a page
 of 25 items); an item operation's answer is already DynamoDB's JSON but for its binary values, so the
 local stack writes it with json.dumps (tests/unit/local/test_moto_server.py proves the bytes equal).
@@ -41,6 +44,8 @@ from moto import backends
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import DynamoResult
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import main
@@ -142,6 +147,9 @@ def _candidates(table: Table, hash_key: Any, index_name: str | None, hash_condit
 # moto's own, kept so the local versions always wrap them (and tests can compare against them).
 MOTO_QUERY = Table.query
 MOTO_EXECUTE_RESULT = DynamoResult.execute_result
+MOTO_PARSE_UPDATE = UpdateExpressionParser.__dict__["make"]
+MOTO_NODE_TYPES = DepthFirstTraverser.nodes_to_be_processed
+MOTO_PROCESS = DepthFirstTraverser.process
 
 
 def index_queries() -> None:
@@ -181,11 +189,43 @@ def serialize_item_reads_directly() -> None:
     DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
 
 
+def parse_update_expressions_once() -> None:
+    """One parse per distinct UpdateExpression: every use of a tree either only reads it (the placeholder
+    check) or works on the validator's own copy, and a bad expression raises on every call (nothing cached)."""
+    parse = functools.lru_cache(maxsize=1024)(MOTO_PARSE_UPDATE.__get__(None, UpdateExpressionParser))
+    UpdateExpressionParser.make = staticmethod(parse)  # type: ignore[method-assign,assignment]
+
+
+def _node_types(self: DepthFirstTraverser) -> tuple[type, ...]:
+    try:
+        return self.herald_node_types  # type: ignore[no-any-return]
+    except AttributeError:
+        self.herald_processors = self._processing_map()
+        self.herald_node_types = tuple(self.herald_processors)
+        return self.herald_node_types
+
+
+def _process(self: DepthFirstTraverser, node: Any) -> Any:
+    _node_types(self)
+    for node_type, processor in self.herald_processors.items():
+        if isinstance(node, node_type):
+            return processor(node)
+    return None
+
+
+def walk_trees_with_one_map() -> None:
+    """Each tree walker builds its {node type: processor} map once, not twice per node it visits."""
+    DepthFirstTraverser.nodes_to_be_processed = _node_types  # type: ignore[method-assign]
+    DepthFirstTraverser.process = _process  # type: ignore[method-assign]
+
+
 def prepare_dynamodb() -> None:
     """DynamoDB as the local stack and the integration tests run it: atomic writes, indexed, fast answers."""
     make_writes_atomic()
     index_queries()
     serialize_item_reads_directly()
+    parse_update_expressions_once()
+    walk_trees_with_one_map()
 
 
 def dispatch_cheaply() -> None:

@@ -10,6 +10,9 @@ import pytest
 from moto import mock_aws
 from moto.core.serialize import JSONSerializer
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing import expressions
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import DynamoResult
 
 from local import moto_server
@@ -114,6 +117,16 @@ def _exercise(client: Any) -> list[Any]:
             ReturnValues="ALL_NEW",
         )
     )
+    # The same expression again, other values and another item: nothing of the first call's carried over.
+    answers.append(
+        client.update_item(
+            TableName="t",
+            Key={"pk": {"S": "T#2"}, "sk": {"S": "CH#002"}},
+            UpdateExpression="SET gpk = :g, s = :s ADD n :one",
+            ExpressionAttributeValues={":g": {"S": "G#0"}, ":s": {"S": "again"}, ":one": {"N": "5"}},
+            ReturnValues="ALL_NEW",
+        )
+    )
     answers.append(
         client.delete_item(TableName="t", Key={"pk": {"S": "T#1"}, "sk": {"S": "CH#013"}}, ReturnValues="ALL_OLD")
     )
@@ -135,6 +148,9 @@ def moto_as_shipped(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto's own query and serialiser for the test; whatever the session patched comes back after it."""
     monkeypatch.setattr(Table, "query", moto_server.MOTO_QUERY)
     monkeypatch.setattr(DynamoResult, "execute_result", moto_server.MOTO_EXECUTE_RESULT)
+    monkeypatch.setattr(UpdateExpressionParser, "make", moto_server.MOTO_PARSE_UPDATE)
+    monkeypatch.setattr(DepthFirstTraverser, "nodes_to_be_processed", moto_server.MOTO_NODE_TYPES)
+    monkeypatch.setattr(DepthFirstTraverser, "process", moto_server.MOTO_PROCESS)
     yield
 
 
@@ -148,6 +164,8 @@ def test_every_read_and_write_answers_as_moto_does_before_and_after_writes() -> 
         expected = _exercise(_client())
     moto_server.index_queries()
     moto_server.serialize_item_reads_directly()
+    moto_server.parse_update_expressions_once()
+    moto_server.walk_trees_with_one_map()
     with mock_aws():
         assert _exercise(_client()) == expected
     assert expected[0]["Item"]["b"] == {"B": b"\x00\xffciphertext"}  # binary values survived the round trip
@@ -195,6 +213,41 @@ def test_item_reads_skip_the_model_walk_and_everything_else_keeps_it(monkeypatch
         client.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "T#0"}})
         client.describe_table(TableName="t")
     assert walked == ["DescribeTable"]
+
+
+@pytest.mark.usefixtures("moto_as_shipped")
+def test_an_update_expression_is_parsed_once_and_a_bad_one_fails_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_server.parse_update_expressions_once()
+    tokenized: list[str] = []
+    tokenize = expressions.ExpressionTokenizer.make_list
+
+    def counted(expression: str) -> Any:
+        tokenized.append(expression)
+        return tokenize(expression)
+
+    monkeypatch.setattr(expressions.ExpressionTokenizer, "make_list", staticmethod(counted))
+    with mock_aws():
+        client = _client()
+        _table(client)
+        for number in range(3):
+            client.update_item(
+                TableName="t",
+                Key={"pk": {"S": "T#0"}, "sk": {"S": "CH#000"}},
+                UpdateExpression="SET s = :s",
+                ExpressionAttributeValues={":s": {"S": f"v{number}"}},
+            )
+        refused = []
+        for _ in range(2):
+            with pytest.raises(client.exceptions.ClientError) as bad:
+                client.update_item(
+                    TableName="t", Key={"pk": {"S": "T#0"}, "sk": {"S": "CH#000"}}, UpdateExpression="SET s = = :s"
+                )
+            refused.append(bad.value.response["Error"]["Code"])
+        stored = client.get_item(TableName="t", Key={"pk": {"S": "T#0"}, "sk": {"S": "CH#000"}})["Item"]
+    assert tokenized.count("SET s = :s") == 1
+    assert tokenized.count("SET s = = :s") == 2
+    assert refused == ["ValidationException", "ValidationException"]
+    assert stored["s"] == {"S": "v2"}
 
 
 @pytest.mark.parametrize("aws_log", ["", "/tmp/herald-aws.log"])
