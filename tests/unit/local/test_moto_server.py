@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 from moto.core.serialize import JSONSerializer
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.parsing import expressions
+from moto.dynamodb.parsing import expressions, validators
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import DynamoResult
@@ -127,6 +127,31 @@ def _exercise(client: Any) -> list[Any]:
             ReturnValues="ALL_NEW",
         )
     )
+    # An outcome write's shape: a list appended to, names, removals and a condition.
+    answers.append(
+        client.update_item(
+            TableName="t",
+            Key={"pk": {"S": "T#0"}, "sk": {"S": "CH#003"}},
+            UpdateExpression="SET l = list_append(l, :more), #s = :s, m.deeper.s = :s REMOVE t, #z",
+            ConditionExpression="attribute_exists(pk) AND #s <> :s",
+            ExpressionAttributeNames={"#s": "s", "#z": "z"},
+            ExpressionAttributeValues={":more": {"L": [{"S": "appended"}]}, ":s": {"S": "done"}},
+            ReturnValues="ALL_NEW",
+        )
+    )
+    # Expressions moto refuses, one fault each: the same answer, word for word.
+    for expression in ("SET s = :a, s = :b", "SET s = :a SET n = :b", "REMOVE s, s", "SET m.inner = :a, m = :b"):
+        try:
+            client.update_item(
+                TableName="t",
+                Key={"pk": {"S": "T#0"}, "sk": {"S": "CH#006"}},
+                UpdateExpression=expression,
+                **({"ExpressionAttributeValues": {":a": {"S": "a"}, ":b": {"S": "b"}}} if ":" in expression else {}),
+            )
+        except client.exceptions.ClientError as refused:
+            answers.append(refused.response["Error"])
+        else:
+            raise AssertionError(f"{expression!r} was not refused")
     answers.append(
         client.delete_item(TableName="t", Key={"pk": {"S": "T#1"}, "sk": {"S": "CH#013"}}, ReturnValues="ALL_OLD")
     )
@@ -151,6 +176,9 @@ def moto_as_shipped(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(UpdateExpressionParser, "make", moto_server.MOTO_PARSE_UPDATE)
     monkeypatch.setattr(DepthFirstTraverser, "nodes_to_be_processed", moto_server.MOTO_NODE_TYPES)
     monkeypatch.setattr(DepthFirstTraverser, "process", moto_server.MOTO_PROCESS)
+    monkeypatch.setattr(validators, "deepcopy", moto_server.MOTO_COPY)
+    monkeypatch.setattr(validators.ActionCountValidator, "verify_action_counts", moto_server.MOTO_COUNT_ACTIONS)
+    monkeypatch.setattr(validators.OverlappingPathsValidator, "check_for_overlapping_paths", moto_server.MOTO_OVERLAPS)
     yield
 
 
@@ -166,6 +194,7 @@ def test_every_read_and_write_answers_as_moto_does_before_and_after_writes() -> 
     moto_server.serialize_item_reads_directly()
     moto_server.parse_update_expressions_once()
     moto_server.walk_trees_with_one_map()
+    moto_server.check_whole_expressions_once()
     with mock_aws():
         assert _exercise(_client()) == expected
     assert expected[0]["Item"]["b"] == {"B": b"\x00\xffciphertext"}  # binary values survived the round trip
