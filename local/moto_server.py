@@ -19,17 +19,21 @@ And moto turns each answer into JSON by walking the service model member by memb
 of 25 items); an item operation's answer is already DynamoDB's JSON but for its binary values, so the
 local stack writes it with json.dumps (tests/unit/local/test_moto_server.py proves the bytes equal).
 
-Two of moto_server's costs per request are not AWS's at all: finding the backend lists moto's package
-directory and stats each of its ~200 entries on every request, and werkzeug formats an access-log line for
-every call, which the stack throws away unless HERALD_LOCAL_AWS_LOG names a file. The directory is listed
-once; the access log is kept only when it is written somewhere (about a tenth of the emulator's CPU per
-query, `python -m bench.api_cpu`).
+The rest is how requests reach moto. moto_server is werkzeug's development server in front of a Flask
+app per service: it closes every connection after one answer (each AWS call paid a new connection and a
+new thread), finds the backend by listing moto's package directory on every request, and writes an
+access-log line for every call. The local stack serves moto's app with waitress, which keeps connections
+and a pool of threads; lists the directory once; logs calls only when HERALD_LOCAL_AWS_LOG names a file;
+and hands DynamoDB's calls straight to moto's handler, as moto's in-process mock does, past Flask's
+routing and response objects. Per GetItem that is 1.3 -> 0.8 ms of the emulator's CPU (bench figures in
+docs/BENCHMARKS.md, section 12).
 
 In front of moto sits what it lacks and a user would try: SMS and Voice v2's SendVoiceMessage (local.sms_voice).
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import copy
 import functools
@@ -42,8 +46,11 @@ import pickle
 import sys
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
+import waitress
 from moto import backends
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
@@ -51,9 +58,8 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import validators
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
-from moto.dynamodb.responses import DynamoResult
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-from moto.server import main
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, create_backend_app
 
 from local import sms_voice
 
@@ -280,26 +286,78 @@ def prepare_dynamodb() -> None:
 
 
 def dispatch_cheaply() -> None:
-    """moto's backend lookup without a directory listing per request; no access log nobody reads."""
+    """moto's backend lookup without a directory listing per request."""
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
-    if not os.environ.get("HERALD_LOCAL_AWS_LOG"):
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
-def answer_sms_voice() -> None:
-    moto_call = DomainDispatcherApplication.__call__
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
-    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+
+def _dynamodb(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """A DynamoDB call straight to moto's handler, as moto's in-process mock hands it over, and its answer as
+    moto's Flask view gives it (Flask's routing and response objects cost a fifth of the emulator's time)."""
+    request = BackendRequest(environ)
+    status, headers, body = DynamoHandler.dispatch(request, request.raw_url, dict(request.headers))
+    data = body.encode() if isinstance(body, str) else body
+    sent = [(name, str(value)) for name, value in headers.items() if name.lower() not in _NOT_SENT]
+    sent += [("Content-Length", str(len(data))), ("Access-Control-Allow-Origin", "*")]
+    start_response(f"{int(status)} {HTTPStatus(int(status)).phrase}", sent)
+    return [data]
+
+
+_NOT_SENT = frozenset({"status", "content-length"})  # the status line's, and counted again from the body
+
+
+def is_dynamodb(environ: dict[str, Any]) -> bool:
+    return str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_20120810.")
+
+
+def application(moto: WsgiApp | None = None) -> WsgiApp:
+    """The emulator: what moto lacks (local.sms_voice), DynamoDB straight to its handler, the rest to moto's app."""
+    rest = moto or DomainDispatcherApplication(create_backend_app)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if is_dynamodb(environ):
+            return _dynamodb(environ, start_response)
         if sms_voice.handles(environ):
             return sms_voice.app(environ, start_response)
-        return moto_call(self, environ, start_response)
+        return rest(environ, start_response)
 
-    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+    return app
+
+
+def _access_logged(app: WsgiApp) -> WsgiApp:
+    log = logging.getLogger("local.aws")
+
+    def logged(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def start(status: str, headers: Any, *exc_info: Any) -> Any:
+            target = environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO")
+            log.info("%s %s %s", environ.get("REQUEST_METHOD"), target, status)
+            return start_response(status, headers, *exc_info)
+
+        return app(environ, start)
+
+    return logged
+
+
+def serve(argv: list[str]) -> None:
+    """moto's app on waitress: it keeps connections open between calls and answers from a pool of threads,
+    where moto's own server (werkzeug's development server) closes each connection after one answer and
+    starts a thread for the next. Threads: the SQS pollers' long polls hold one each while they wait."""
+    parser = argparse.ArgumentParser(prog="python -m local.moto_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto writes it into the URLs it hands out (SQS queues)
+    app = application()
+    if os.environ.get("HERALD_LOCAL_AWS_LOG"):  # the stack sends this process's output to that file
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+        app = _access_logged(app)
+    waitress.serve(app, host=args.host, port=args.port, threads=64, ident="moto", _quiet=True)
 
 
 if __name__ == "__main__":
     prepare_dynamodb()
     dispatch_cheaply()
-    answer_sms_voice()
-    sys.exit(main(sys.argv[1:]))
+    serve(sys.argv[1:])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -279,19 +280,11 @@ def test_an_update_expression_is_parsed_once_and_a_bad_one_fails_every_time(monk
     assert stored["s"] == {"S": "v2"}
 
 
-@pytest.mark.parametrize("aws_log", ["", "/tmp/herald-aws.log"])
-def test_the_backend_lookup_lists_moto_once_and_the_access_log_follows_herald_local_aws_log(
-    monkeypatch: pytest.MonkeyPatch, aws_log: str
-) -> None:
-    import logging
-
+def test_the_backend_lookup_lists_moto_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto import backends
 
     listed = list(backends.list_of_moto_modules())
-    werkzeug = logging.getLogger("werkzeug")
     monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
-    monkeypatch.setattr(werkzeug, "level", logging.NOTSET)
-    monkeypatch.setenv("HERALD_LOCAL_AWS_LOG", aws_log)
     reads: list[str] = []
     monkeypatch.setattr(backends.os, "listdir", lambda path: reads.append(path) or listed)  # type: ignore[func-returns-value]
 
@@ -299,4 +292,111 @@ def test_the_backend_lookup_lists_moto_once_and_the_access_log_follows_herald_lo
 
     assert [list(backends.list_of_moto_modules()) for _ in range(3)] == [listed] * 3
     assert "dynamodb" in listed and len(reads) == 1
-    assert werkzeug.level == (logging.NOTSET if aws_log else logging.WARNING)
+
+
+KEY = {"pk": {"S": "T#1"}, "sk": {"S": "CH#1"}}
+# Each DynamoDB call the stack makes, in its kinds of answer: created, item JSON, model-walked, refused.
+CALLS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "CreateTable",
+        {
+            "TableName": "t",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    ),
+    ("PutItem", {"TableName": "t", "Item": {**KEY, **EVERY_TYPE}}),
+    ("GetItem", {"TableName": "t", "Key": KEY}),
+    ("BatchGetItem", {"RequestItems": {"t": {"Keys": [KEY]}}}),
+    ("Query", {"TableName": "t", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": KEY["pk"]}}),
+    (
+        "UpdateItem",
+        {
+            "TableName": "t",
+            "Key": KEY,
+            "UpdateExpression": "SET s = :s",
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ExpressionAttributeValues": {":s": {"S": "no"}},
+        },
+    ),
+    ("GetItem", {"TableName": "missing", "Key": KEY}),
+    ("UpdateItem", {"TableName": "t", "Key": KEY, "UpdateExpression": "SET s = = :s"}),
+    ("DescribeTable", {"TableName": "t"}),
+    ("DeleteItem", {"TableName": "t", "Key": KEY, "ReturnValues": "ALL_OLD"}),
+]
+
+
+def _answers(app: Any) -> list[tuple[int, dict[str, str], Any]]:
+    """Each call's status, the headers botocore reads, and the body (its clock readings taken out)."""
+    import json
+    import zlib
+
+    from werkzeug.test import Client
+
+    client, answers = Client(app), []
+    for operation, body in CALLS:
+        payload = json.dumps(body, default=lambda b: __import__("base64").b64encode(b).decode())
+        answer = client.post(
+            "/",
+            data=payload,
+            headers={
+                "Content-Type": "application/x-amz-json-1.0",
+                "X-Amz-Target": f"DynamoDB_20120810.{operation}",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=x/20261204/us-east-1/dynamodb/aws4_request, "
+                "SignedHeaders=host, Signature=0",
+            },
+        )
+        data = answer.get_data()
+        if "x-amz-crc32" in answer.headers:  # botocore refuses an answer whose checksum is wrong
+            assert int(answer.headers["x-amz-crc32"]) == zlib.crc32(data), operation
+        seen = {name: answer.headers.get(name, "") for name in ("Content-Type", "Access-Control-Allow-Origin")}
+        text = data.decode()
+        for clock in ("CreationDateTime", "LastIncreaseDateTime", "LastDecreaseDateTime"):
+            text = __import__("re").sub(rf'"{clock}": [0-9.e+]+', f'"{clock}": 0', text)
+        answers.append((answer.status_code, seen, json.loads(text) if text.startswith("{") else text))
+    return answers
+
+
+def test_dynamodb_calls_straight_to_moto_answer_as_moto_s_app_does() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    with mock_aws():
+        expected = _answers(DomainDispatcherApplication(create_backend_app))
+    with mock_aws():
+        flask_views: list[Any] = []
+        moto_app = DomainDispatcherApplication(create_backend_app)
+
+        def moto(environ: dict[str, Any], start_response: Any) -> Any:
+            flask_views.append(environ["PATH_INFO"])
+            return moto_app(environ, start_response)
+
+        direct = _answers(moto_server.application(moto))
+    assert direct == expected
+    assert [status for status, _, _ in direct] == [200, 200, 200, 200, 200, 400, 400, 400, 200, 200]
+    assert flask_views == []  # every one went straight to the handler
+
+
+@pytest.mark.parametrize("aws_log", ["", "/tmp/herald-aws.log"])
+def test_calls_are_logged_only_when_herald_local_aws_log_names_a_file(
+    monkeypatch: pytest.MonkeyPatch, aws_log: str
+) -> None:
+    import waitress
+
+    served: list[Any] = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.append((app, options)))
+    monkeypatch.setenv("HERALD_LOCAL_AWS_LOG", aws_log)
+    monkeypatch.setenv("MOTO_PORT", "")  # recorded, so the port serve() sets goes when the test ends
+    monkeypatch.delenv("MOTO_PORT")
+    logged: list[str] = []
+    monkeypatch.setattr(moto_server.logging, "basicConfig", lambda **_: None)
+    monkeypatch.setattr(moto_server.logging.getLogger("local.aws"), "info", lambda *a: logged.append(a[0] % a[1:]))
+
+    moto_server.serve(["-H", "127.0.0.1", "-p", "4599"])
+    [(app, options)] = served
+    answer = __import__("werkzeug.test", fromlist=["Client"]).Client(app).get("/moto-api/config")
+
+    assert (options["host"], options["port"]) == ("127.0.0.1", 4599)
+    assert os.environ["MOTO_PORT"] == "4599"
+    assert answer.status_code == 201  # moto's answer to its configuration endpoint
+    assert logged == (["GET /moto-api/config 201 CREATED"] if aws_log else [])
