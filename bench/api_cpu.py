@@ -12,9 +12,7 @@ say what one request costs and what rate two cores can hold at best (docs/RELIAB
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,46 +22,18 @@ import requests
 
 from tests.e2e.conftest import Stack, running_stack
 
-_TICK = os.sysconf("SC_CLK_TCK")
 
-
-def _role(arguments: str) -> str | None:
-    if "local.moto_server" in arguments:
-        return "moto"
-    if "--logical-id" in arguments:
-        return arguments.split("--logical-id ")[1].split(maxsplit=1)[0].removesuffix("Function")
-    if arguments.endswith("-m local"):
-        return "stack"
-    return None
-
-
-def cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) of each of the stack's processes, summed by role."""
-    listing = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True).stdout
-    seconds: dict[str, float] = {}
-    for line in listing.splitlines():
-        pid, _, arguments = line.strip().partition(" ")
-        if (role := _role(arguments.strip())) is None:
-            continue
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        seconds[role] = seconds.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / _TICK
-    return seconds
-
-
-def measure(call: Callable[[], requests.Response], runs: int) -> tuple[float, dict[str, float]]:
+def measure(stack: Stack, call: Callable[[], requests.Response], runs: int) -> tuple[float, dict[str, float]]:
     """Median latency (ms) and CPU ms per request by role (the client's own included)."""
     call()
-    before, client, latencies = cpu_seconds(), time.process_time(), []
+    before, client, latencies = stack.cpu_seconds(), time.process_time(), []
     for _ in range(runs):
         started = time.perf_counter()
         answer = call()
         latencies.append((time.perf_counter() - started) * 1000)
         if answer.status_code >= 300:
             raise RuntimeError(f"{answer.status_code}: {answer.text[:300]}")
-    after = cpu_seconds()
+    after = stack.cpu_seconds()
     spent = {role: (after[role] - before.get(role, 0.0)) * 1000 / runs for role in after}
     spent["client"] = (time.process_time() - client) * 1000 / runs
     return statistics.median(latencies), {role: ms for role, ms in spent.items() if ms > 0.05}
@@ -109,7 +79,7 @@ def main() -> None:
         }
         print(f"{args.channels} channels, {args.log} deliveries, {args.runs} requests each; CPU ms per request")
         for operation, call in mix.items():
-            latency, spent = measure(call, args.runs)
+            latency, spent = measure(stack, call, args.runs)
             parts = ", ".join(f"{role} {ms:.1f}" for role, ms in sorted(spent.items(), key=lambda kv: -kv[1]))
             print(f"{operation:16s} median {latency:6.1f} ms | CPU {sum(spent.values()):6.1f} ms: {parts}")
 

@@ -111,6 +111,19 @@ class EventLog:
         return entry
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _role(arguments: str) -> str | None:
+    if "local.moto_server" in arguments:
+        return "moto"
+    if "--logical-id" in arguments:
+        return arguments.split("--logical-id ")[1].split(maxsplit=1)[0].removesuffix("Function")
+    if arguments.endswith("-m local"):
+        return "stack"
+    return None
+
+
 @dataclass
 class Stack:
     """A running `python -m local`."""
@@ -131,6 +144,29 @@ class Stack:
     @property
     def aws_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.aws_port}"
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) of this stack's processes, summed by role: the gateway (`stack`), the AWS
+        emulator (`moto`) and each function's execution environments (`Api`, `Authorizer`, ...). Only this
+        stack's process tree counts, so other stacks on the machine (parallel test workers) do not."""
+        stats: dict[int, tuple[int, float, str]] = {}  # pid -> (parent, CPU seconds, command line)
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                arguments = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:  # gone meanwhile
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS, arguments)
+        seconds: dict[str, float] = {}
+        for pid, (_, cpu, arguments) in stats.items():
+            ancestor = pid
+            while ancestor in stats and ancestor != self.process.pid:
+                ancestor = stats[ancestor][0]
+            if ancestor == self.process.pid and (role := _role(arguments.strip())) is not None:
+                seconds[role] = seconds.get(role, 0.0) + cpu
+        return seconds
 
     def text(self) -> str:
         return self.output.read_text(encoding="utf-8", errors="replace")

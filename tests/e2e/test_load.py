@@ -197,7 +197,8 @@ def drive(tenant: Tenant, rate: float, seconds: float, seed: int = 7) -> list[Ou
     return outcomes
 
 
-def report(outcomes: list[Outcome], rate: float, seconds: float) -> dict[str, object]:
+def report(outcomes: list[Outcome], rate: float, seconds: float, cpu: dict[str, float]) -> dict[str, object]:
+    """The run's figures; `cpu`: CPU seconds spent during it by each of the stack's roles and the driver."""
     latencies = sorted(outcome.seconds for outcome in outcomes)
     wall = max(outcome.done for outcome in outcomes)
 
@@ -217,6 +218,10 @@ def report(outcomes: list[Outcome], rate: float, seconds: float) -> dict[str, ob
         "latency_ms": {"p50": percentile(0.50), "p95": percentile(0.95), "p99": percentile(0.99)},
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
         "late_p99_ms": round(sorted(outcome.late for outcome in outcomes)[int(0.99 * len(outcomes))] * 1000, 1),
+        # CPU time hardly moves when other work shares the machine: what a request costs, whatever the rate.
+        "cpu_ms_per_request": {role: round(spent * 1000 / len(outcomes), 2) for role, spent in sorted(cpu.items())},
+        "cpu_ms_per_request_total": round(sum(cpu.values()) * 1000 / len(outcomes), 2),
+        "cpu_share_of_cores": round(sum(cpu.values()) / wall / (os.cpu_count() or 1), 2),
     }
 
 
@@ -229,8 +234,10 @@ def load_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def test_the_api_holds_a_steady_mix_of_reads_and_writes_without_an_error(load_stack: Stack) -> None:
     tenant = Tenant(load_stack.base_url, load_stack.admin_key)
+    before, driver = load_stack.cpu_seconds(), time.process_time()
     outcomes = drive(tenant, RATE, SECONDS)
-    figures = report(outcomes, RATE, SECONDS)
+    cpu = {role: spent - before.get(role, 0.0) for role, spent in load_stack.cpu_seconds().items()}
+    figures = report(outcomes, RATE, SECONDS, {**cpu, "driver": time.process_time() - driver})
     if path := os.environ.get("HERALD_LOAD_REPORT"):
         Path(path).write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
