@@ -354,7 +354,8 @@ def serve(argv: list[str]) -> None:
     if os.environ.get("HERALD_LOCAL_AWS_LOG"):  # the stack sends this process's output to that file
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
         app = _access_logged(app)
-    waitress.serve(app, host=args.host, port=args.port, threads=64, ident="moto", _quiet=True)
+    # Connections stay open: every client of every container keeps its own (waitress's default allows 100).
+    waitress.serve(app, host=args.host, port=args.port, threads=64, connection_limit=1000, ident="moto", _quiet=True)
 
 
 if __name__ == "__main__":

@@ -291,3 +291,28 @@ def test_ctrl_c_stops_the_emulator_the_api_and_every_container_and_exits_0(tmp_p
         assert stack.text().rstrip().endswith("Stopped.")
     finally:
         stack.kill()
+
+
+def test_the_emulator_answers_on_as_many_kept_connections_as_the_containers_can_hold(stack: Stack):
+    # Every boto3 client of every execution environment keeps its connections to the emulator open (up to ten
+    # each): 150 at once, each asking once, all get their answers, within 10 s for the lot.
+    import http.client
+    import time
+
+    target = {"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}
+    signed = "AWS4-HMAC-SHA256 Credential=x/20261204/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"
+    connections = [http.client.HTTPConnection("127.0.0.1", stack.aws_port, timeout=5) for _ in range(150)]
+    deadline = time.monotonic() + 10
+    statuses = []
+    try:
+        for connection in connections:
+            connection.request("POST", "/", body=b"{}", headers={**target, "Authorization": signed})
+        for connection in connections:
+            connection.sock.settimeout(max(0.1, deadline - time.monotonic()))
+            answer = connection.getresponse()
+            answer.read()
+            statuses.append(answer.status)
+    finally:
+        for connection in connections:
+            connection.close()
+    assert statuses == [200] * 150
