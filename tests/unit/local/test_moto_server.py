@@ -108,26 +108,17 @@ def _exercise(client: Any) -> list[Any]:
         answers.append(client.scan(TableName="t", Limit=7))
 
     reads()
-    moved = {"pk": {"S": "T#1"}, "sk": {"S": "CH#001"}}
-    answers.append(
-        client.update_item(
-            TableName="t",
-            Key=moved,
-            UpdateExpression="SET gpk = :g, s = :s ADD n :one",
-            ExpressionAttributeValues={":g": {"S": "G#3"}, ":s": {"S": "renamed"}, ":one": {"N": "1"}},
-            ReturnValues="ALL_NEW",
+    # The second call repeats the first's expression with other values on another item: nothing carries over.
+    for key, index_key, text, added in (("T#1", "G#3", "renamed", "1"), ("T#2", "G#0", "again", "5")):
+        answers.append(
+            client.update_item(
+                TableName="t",
+                Key={"pk": {"S": key}, "sk": {"S": f"CH#00{key[-1]}"}},
+                UpdateExpression="SET gpk = :g, s = :s ADD n :one",
+                ExpressionAttributeValues={":g": {"S": index_key}, ":s": {"S": text}, ":one": {"N": added}},
+                ReturnValues="ALL_NEW",
+            )
         )
-    )
-    # The same expression again, other values and another item: nothing of the first call's carried over.
-    answers.append(
-        client.update_item(
-            TableName="t",
-            Key={"pk": {"S": "T#2"}, "sk": {"S": "CH#002"}},
-            UpdateExpression="SET gpk = :g, s = :s ADD n :one",
-            ExpressionAttributeValues={":g": {"S": "G#0"}, ":s": {"S": "again"}, ":one": {"N": "5"}},
-            ReturnValues="ALL_NEW",
-        )
-    )
     # An outcome write's shape: a list appended to, names, removals and a condition.
     answers.append(
         client.update_item(
