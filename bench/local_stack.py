@@ -102,7 +102,7 @@ def run(quick: bool) -> Section:
     runs = 3 if quick else 5
     samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="herald-bench-local-") as scratch:
-        stack = start_stack(Path(scratch))
+        stack = start_stack(Path(scratch), HERALD_LOCAL_EVENT_LOG="")  # off, as `make dev` runs it
         receivers = [Receiver(Framing.KEEPALIVE, nodelay=True) for _ in range(10)]
         nagle = Receiver(Framing.KEEPALIVE)
         receivers[0].program(delay=SLOW_SECONDS)
