@@ -203,9 +203,7 @@ def serialize_item_reads_directly() -> None:
     DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
 
 
-# expression -> its tree; id(tree) -> (tree, the tree pickled), for the validator's copy of it
-_PARSED: dict[str, Any] = {}
-_PICKLED: dict[int, tuple[Any, bytes]] = {}
+_PARSED: dict[str, Any] = {}  # expression -> its tree, which carries its own pickle (`herald_pickle`)
 _PARSED_MAX = 1024
 
 
@@ -213,19 +211,18 @@ def _parse_update(expression: str) -> Any:
     tree = _PARSED.get(expression)
     if tree is None:
         tree = MOTO_PARSE_UPDATE.__get__(None, UpdateExpressionParser)(expression)
+        tree.herald_pickle = pickle.dumps(tree, pickle.HIGHEST_PROTOCOL)  # pickled before it carries it
         if len(_PARSED) >= _PARSED_MAX:  # races only cost a parse: a tree in use is its user's
             _PARSED.clear()
-            _PICKLED.clear()
         _PARSED[expression] = tree
-        _PICKLED[id(tree)] = (tree, pickle.dumps(tree, pickle.HIGHEST_PROTOCOL))
     return tree
 
 
 def _copy(value: Any) -> Any:
     """The validator's copy: a parsed tree from its pickle (a sixth of deepcopy's time), anything else deep-copied."""
-    found = _PICKLED.get(id(value))
-    if found is not None and found[0] is value:
-        return pickle.loads(found[1])  # noqa: S301 - bytes this process pickled from its own parse
+    pickled = getattr(value, "herald_pickle", None)
+    if pickled is not None:
+        return pickle.loads(pickled)  # noqa: S301 - bytes this process pickled from its own parse
     return copy.deepcopy(value)
 
 
@@ -252,18 +249,22 @@ def check_whole_expressions_once() -> None:
     validators.OverlappingPathsValidator.check_for_overlapping_paths = _at_the_root(MOTO_OVERLAPS)  # type: ignore[method-assign]
 
 
-def _node_types(self: DepthFirstTraverser) -> tuple[type, ...]:
+def _processors(self: DepthFirstTraverser) -> dict[type, Any]:
     try:
-        return self.herald_node_types  # type: ignore[no-any-return]
+        return self.herald_processors  # type: ignore[no-any-return]
     except AttributeError:
         self.herald_processors = self._processing_map()
         self.herald_node_types = tuple(self.herald_processors)
-        return self.herald_node_types
+        return self.herald_processors
+
+
+def _node_types(self: DepthFirstTraverser) -> tuple[type, ...]:
+    _processors(self)
+    return self.herald_node_types  # type: ignore[no-any-return]
 
 
 def _process(self: DepthFirstTraverser, node: Any) -> Any:
-    _node_types(self)
-    for node_type, processor in self.herald_processors.items():
+    for node_type, processor in _processors(self).items():
         if isinstance(node, node_type):
             return processor(node)
     return None
@@ -294,6 +295,9 @@ def dispatch_cheaply() -> None:
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
+_NOT_SENT = frozenset({"status", "content-length"})  # the status line's, and counted again from the body
+
+
 def _dynamodb(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     """A DynamoDB call straight to moto's handler, as moto's in-process mock hands it over, and its answer as
     moto's Flask view gives it (Flask's routing and response objects cost a fifth of the emulator's time)."""
@@ -304,9 +308,6 @@ def _dynamodb(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     sent += [("Content-Length", str(len(data))), ("Access-Control-Allow-Origin", "*")]
     start_response(f"{int(status)} {HTTPStatus(int(status)).phrase}", sent)
     return [data]
-
-
-_NOT_SENT = frozenset({"status", "content-length"})  # the status line's, and counted again from the body
 
 
 def is_dynamodb(environ: dict[str, Any]) -> bool:

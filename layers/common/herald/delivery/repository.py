@@ -192,7 +192,7 @@ def put_many(
     returns them: one attempt counted).
     """
     if leases is not None:
-        until = Decimal(str(round(time.time() + lease_seconds, 3)))
+        until = _lease_until(time.time(), lease_seconds)
         deliveries = [replace(d, attempt_count=d.attempt_count + 1) for d in deliveries]
         items = [
             {**to_item(d), "leaseId": lease, "leaseUntil": until} for d, lease in zip(deliveries, leases, strict=True)
@@ -345,6 +345,10 @@ UNKNOWN_ERROR = (
 )
 
 
+def _lease_until(now: float, lease_seconds: float) -> Decimal:
+    return Decimal(str(round(now + lease_seconds, 3)))
+
+
 def claim(tenant_id: str, delivery_id: str, lease_id: str, lease_seconds: float) -> Delivery:
     """Take the delivery for one attempt (the lease is written before anything is sent).
 
@@ -362,7 +366,7 @@ def claim(tenant_id: str, delivery_id: str, lease_id: str, lease_seconds: float)
             & (Attr("notBefore").not_exists() | Attr("notBefore").lte(Decimal(str(now)))),
             ExpressionAttributeValues={
                 ":lease": lease_id,
-                ":until": Decimal(str(round(now + lease_seconds, 3))),
+                ":until": _lease_until(now, lease_seconds),
                 ":one": 1,
             },
             ReturnValues="ALL_NEW",
