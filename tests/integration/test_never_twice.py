@@ -88,12 +88,15 @@ def receiver_with(request) -> Iterator[Any]:
         receiver.__exit__(None, None, None)
 
 
-def queue_one(api, key, url: str) -> str:
+def webhook_channel(api, key, url: str) -> str:
     reply = api.post("/v1/channels", key=key, body={"kind": "webhook", "config": {"url": url, "secret": SECRET}})
     assert reply.status == 201, reply.text
-    sent = api.post(
-        "/v1/notifications", key=key, body={"channelIds": [reply.json["id"]], "notification": {"title": "DB down"}}
-    )
+    return str(reply.json["id"])
+
+
+def queue_one(api, key, url: str) -> str:
+    body = {"channelIds": [webhook_channel(api, key, url)], "notification": {"title": "DB down"}}
+    sent = api.post("/v1/notifications", key=key, body=body)
     assert sent.status == 202, sent.text
     return str(sent.json["deliveries"][0]["deliveryId"])
 
@@ -234,3 +237,50 @@ def test_a_delivery_written_claimed_for_an_inline_attempt_is_held_by_its_lease_a
     assert abandoned.value.delivery.status == "unknown"
     stored = repository.get("acme", second.id, consistent=True)
     assert stored is not None and (stored.status, stored.attempt_count) == ("unknown", 1)
+
+
+def test_an_inline_test_whose_outcome_write_keeps_failing_answers_unknown_and_is_never_sent_again(
+    api, key, sender, aws, receiver_with
+):
+    # /test writes its delivery claimed and sends at once. Were the failed outcome write a 500, the caller's
+    # retry would send a second test; instead the answer says unknown, and the delivery's queued message
+    # finds the lease unreleased once it lapses, as for a sender that stopped mid-attempt.
+    outage = Outage(calls=1000)
+    receiver = receiver_with(outage.start)
+    channel_id = webhook_channel(api, key, receiver.url())
+
+    tested = api.post(f"/v1/channels/{channel_id}/test", key=key)
+    outage.end()
+    delivery_id = tested.json["deliveryId"]
+    assert (tested.status, tested.json["success"], tested.json["code"]) == (502, False, "outcome_unknown")
+    assert "will not send it again" in tested.json["error"]
+    assert receive(get_settings().queue_url, wait=1.0) == []  # not before the lease has lapsed
+
+    time.sleep(DEADLINE + service.LEASE_MARGIN_SECONDS + 1)
+    late = run_sender(sender, aws.deployment.sqs_sources[0].queue_arn)
+
+    record = api.get(f"/v1/deliveries/{delivery_id}", key=key).json
+    assert late == {"batchItemFailures": []}
+    assert (record["status"], record["code"]) == ("unknown", "outcome_unknown")
+    assert [a["status"] for a in record["attempts"]] == ["unknown"]
+    assert receiver.by_webhook_id() == {delivery_id: 1}
+    assert [(m["tenantId"], m["deliveryId"]) for m in dead_letters()] == [("acme", delivery_id)]
+
+
+def test_a_wait_send_whose_outcome_writes_fail_answers_and_its_retry_with_the_key_sends_nothing(
+    api, key, aws, receiver_with
+):
+    outage = Outage(calls=1000)
+    receiver = receiver_with(outage.start)
+    body = {"channelIds": [webhook_channel(api, key, receiver.url())], "notification": {"title": "DB down"}}
+    headers = {"Idempotency-Key": "wait-then-outage"}
+
+    first = api.post("/v1/notifications", key=key, body=body, query={"wait": "true"}, headers=headers)
+    outage.end()
+    again = api.post("/v1/notifications", key=key, body=body, query={"wait": "true"}, headers=headers)
+
+    [entry] = first.json["deliveries"]
+    assert first.status == 502, first.text
+    assert (entry["status"], entry["success"]) == ("unknown", False)
+    assert (again.status, again.json) == (first.status, first.json)
+    assert receiver.by_webhook_id() == {entry["deliveryId"]: 1}

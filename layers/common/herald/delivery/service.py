@@ -238,10 +238,48 @@ def _lease_seconds(settings: Settings) -> float:
 
 
 def put_claimed(deliveries: list[Delivery]) -> list[tuple[Delivery, str]]:
-    """Write new deliveries claimed for a first attempt made now, each with its lease (for `attempt`)."""
+    """Write new deliveries claimed for a first attempt made now, each with its lease (for `attempt_claimed`)."""
     leases = [secrets.token_hex(8) for _ in deliveries]
     stored = repository.put_many(deliveries, leases=leases, lease_seconds=_lease_seconds(get_settings()))
     return list(zip(stored, leases, strict=True))
+
+
+UNRECORDED = (
+    "The attempt was made, but its outcome could not be recorded, so the provider may or may not have it. "
+    "Herald will not send it again by itself; the delivery ends unknown."
+)
+
+
+def attempt_claimed(
+    claimed: tuple[Delivery, str],
+    *,
+    allow_retry: bool,
+    config: ChannelConfig | None = None,
+    prefetched: channels.Prefetched | None = None,
+) -> Outcome:
+    """`attempt` for a delivery this request wrote claimed (put_claimed), answering even when the outcome
+    write fails for good after the send.
+
+    Raising would answer the caller 5xx, and a 5xx invites a retry (no idempotency record is kept for it)
+    that sends again. Instead its message is queued to arrive once the lease lapses: the sender then finds
+    the lease unreleased and ends the delivery `unknown`, as for a sender that stopped mid-attempt.
+    Raises only if that message cannot be queued either.
+    """
+    delivery = claimed[0]
+    try:
+        return attempt(
+            delivery.tenant_id,
+            delivery.id,
+            allow_retry=allow_retry,
+            config=config,
+            prefetched=prefetched,
+            claimed=claimed,
+        )
+    except Exception:
+        logger.exception("Inline attempt not recorded", extra={"deliveryId": delivery.id, "kind": delivery.kind})
+        lapse = int(_lease_seconds(get_settings())) + 1
+        queue.enqueue([QueueMessage.of(delivery)], delay_seconds=min(lapse, SQS_MAX_DELAY))
+        return Outcome("ack", delivery.id, status="unknown", code="outcome_unknown", error=UNRECORDED)
 
 
 def _templated(notification: Notification, channel: Channel, record: _Recorder) -> Notification:
@@ -420,16 +458,15 @@ def attempt_inline(
         return []
     claims = put_claimed(deliveries)
 
-    def attempt_claimed(claimed: tuple[Delivery, str]) -> Outcome:
-        delivery = claimed[0]
-        return attempt(delivery.tenant_id, delivery.id, allow_retry=allow_retry, prefetched=prefetched, claimed=claimed)
+    def attempt_one(claimed: tuple[Delivery, str]) -> Outcome:
+        return attempt_claimed(claimed, allow_retry=allow_retry, prefetched=prefetched)
 
     if len(claims) == 1:  # /test: a thread of its own would only cost its start
-        outcomes = [attempt_claimed(claims[0])]
+        outcomes = [attempt_one(claims[0])]
     else:
         prepare()
         with ThreadPoolExecutor(max_workers=min(10, len(claims))) as pool:
-            outcomes = list(pool.map(attempt_claimed, claims))
+            outcomes = list(pool.map(attempt_one, claims))
     later = [QueueMessage.of(d) for d, o in zip(deliveries, outcomes, strict=True) if o.action == "retry"]
     for message, outcome in zip(later, [o for o in outcomes if o.action == "retry"], strict=True):
         queue.enqueue([message], delay_seconds=min(outcome.delay, SQS_MAX_DELAY))

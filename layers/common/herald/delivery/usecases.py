@@ -65,7 +65,7 @@ def test_email(tenant_id: str, body: Any) -> tuple[bool, dict[str, Any]]:
     config = adapter.config_model.model_validate({"addresses": [request.email]})
     delivery = service.new_delivery(tenant_id, None, "email", test_notification("email"))
     [claimed] = service.put_claimed([delivery])
-    outcome = service.attempt(tenant_id, delivery.id, allow_retry=False, config=config, claimed=claimed)
+    outcome = service.attempt_claimed(claimed, allow_retry=False, config=config)
     return _test_result(outcome, f"Test email sent to {request.email}")
 
 
