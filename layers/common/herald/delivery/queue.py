@@ -28,34 +28,33 @@ def enqueue(messages: list[QueueMessage], delay_seconds: int = 0) -> int:
     """Send every message with SendMessageBatch (10 per call). Returns the number of calls made.
 
     Entries SQS reports as failed, and whole calls that fail, are sent again (bounded, with backoff);
-    raises EnqueueFailed naming every message that could not be queued.
+    raises EnqueueFailed naming every delivery of the messages that could not be queued.
     """
     sqs = aws.client("sqs")
     url = get_settings().queue_url
     calls = 0
     unsent: list[str] = []
     for start in range(0, len(messages), SQS_BATCH):
-        pending = {msg.deliveryId: msg for msg in messages[start : start + SQS_BATCH]}
+        pending = dict(enumerate(messages[start : start + SQS_BATCH]))  # the entry Id is the index
         for attempt in range(_BATCH_TRIES):
             calls += 1
-            by_index = list(pending.values())
             try:
                 response = sqs.send_message_batch(
                     QueueUrl=url,
                     Entries=[
-                        {"Id": str(index), "MessageBody": msg.model_dump_json(), "DelaySeconds": delay_seconds}
-                        for index, msg in enumerate(by_index)
+                        {"Id": str(index), "MessageBody": msg.body(), "DelaySeconds": delay_seconds}
+                        for index, msg in pending.items()
                     ],
                 )
             except (BotoCoreError, ClientError):
                 failed = set(pending)  # nothing of this call was queued: all of it again
             else:
-                failed = {by_index[int(entry["Id"])].deliveryId for entry in response.get("Failed", [])}
-            pending = {key: msg for key, msg in pending.items() if key in failed}
+                failed = {int(entry["Id"]) for entry in response.get("Failed", [])}
+            pending = {index: msg for index, msg in pending.items() if index in failed}
             if not pending:
                 break
             time.sleep(min(0.05 * 2**attempt, 1.0))
-        unsent += pending
+        unsent += [entry.deliveryId for msg in pending.values() for entry in msg.entries()]
     if unsent:
         raise EnqueueFailed(unsent)
     return calls

@@ -92,12 +92,13 @@ def new_delivery(
 
 
 def store_and_enqueue(deliveries: list[Delivery], delay_seconds: int = 0) -> int:
-    """Record the deliveries, then queue one message each. Returns the number of SendMessageBatch calls."""
+    """Record the deliveries, then queue them in bundles (QueueMessage.bundles). Returns the number of
+    SendMessageBatch calls."""
     if not deliveries:
         return 0
     repository.put_many(deliveries)
     try:
-        return queue.enqueue([QueueMessage.of(d) for d in deliveries], delay_seconds=delay_seconds)
+        return queue.enqueue(QueueMessage.bundles(deliveries), delay_seconds=delay_seconds)
     except queue.EnqueueFailed as exc:
         by_id = {d.id: d for d in deliveries}
         for delivery_id in exc.failed_ids:

@@ -1,4 +1,4 @@
-"""The sender's batch loop: up to ten deliveries at once, partial failures reported to SQS."""
+"""The sender's batch loop: every delivery of up to ten messages at once, partial failures reported to SQS."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from herald.channels import service as channels
 from herald.delivery import queue, service
 from herald.delivery.service import Outcome
 from herald.errors import Conflict, DeliveryNotFound
-from herald.models.delivery import QueueMessage
+from herald.models.delivery import QueuedDelivery, QueueMessage
 from herald.observability import logger
 
 FAULT_RETRY_SECONDS = 5
+MAX_AT_ONCE = 50  # ten messages of up to five deliveries: every delivery of a batch starts at once
 
 
 def _message(record: dict[str, Any]) -> QueueMessage | None:
@@ -28,7 +29,9 @@ def _message(record: dict[str, Any]) -> QueueMessage | None:
 def _prefetch(messages: list[QueueMessage | None]) -> channels.Prefetched | None:
     """The batch's distinct channels in one read; None (each attempt reads its own) when that read fails."""
     try:
-        return channels.prefetch((m.tenantId, m.channelId) for m in messages if m is not None and m.channelId)
+        return channels.prefetch(
+            (m.tenantId, e.channelId) for m in messages if m is not None for e in m.entries() if e.channelId
+        )
     except Exception:
         logger.exception("Channels of the batch could not be read together")
         return None
@@ -41,23 +44,28 @@ def _dead_lettered_at(record: dict[str, Any]) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _redrive_moved(message: QueueMessage, attempt_count: int) -> None:
+def _redrive_moved(tenant_id: str, delivery_id: str, attempt_count: int) -> None:
     """A person moved this copy back from the DLQ (console "Start DLQ redrive"): redrive its delivery, this
     message being the new round's. A copy older than the delivery's last attempt, or of one that is not
     failed or unknown, redrives nothing: the attempt that follows treats it as the duplicate it is."""
     try:
-        service.redrive(message.tenantId, message.deliveryId, attempt_count=attempt_count, enqueue=False)
+        service.redrive(tenant_id, delivery_id, attempt_count=attempt_count, enqueue=False)
     except (Conflict, DeliveryNotFound):
         return
-    logger.info("Delivery redriven from the DLQ", extra={"deliveryId": message.deliveryId})
+    logger.info("Delivery redriven from the DLQ", extra={"deliveryId": delivery_id})
+
+
+type Result = Outcome | Exception
 
 
 def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
-    """Attempt every record concurrently (a slow receiver delays no other) and tell SQS which to keep.
+    """Attempt every delivery of every record at once (a slow receiver delays no other) and tell SQS which
+    messages to keep.
 
     The batch's channels are read once, together, before the attempts.
-    Retries: the message is hidden for the retry delay and reported as a batch item failure.
-    Exhausted or unreadable: the message is moved to the DLQ and acknowledged.
+    A single delivery's message: a retry hides it for the retry delay and reports it as a batch item failure;
+    an exhausted or unreadable one is moved to the DLQ and acknowledged.
+    A bundle: each delivery that is not done goes on alone (_settle_bundle).
     """
     failures: list[dict[str, str]] = []
     if not records:
@@ -65,34 +73,52 @@ def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int]
     service.prepare()
     messages = [_message(record) for record in records]
     prefetched = _prefetch(messages)
+    work = [(index, message, entry) for index, message in enumerate(messages) if message for entry in message.entries()]
 
-    def handle(record: dict[str, Any], message: QueueMessage | None) -> Outcome | Exception | None:
+    def handle(index: int, message: QueueMessage, entry: QueuedDelivery) -> Result:
         try:
-            if message is None:
-                return None
-            moved_back = _dead_lettered_at(record)
+            moved_back = _dead_lettered_at(records[index])
             if moved_back is not None:
-                _redrive_moved(message, moved_back)
-            return service.attempt(message.tenantId, message.deliveryId, prefetched=prefetched)
+                _redrive_moved(message.tenantId, entry.deliveryId, moved_back)
+            return service.attempt(message.tenantId, entry.deliveryId, prefetched=prefetched)
         except Exception as exc:
-            logger.exception("Delivery record could not be processed", extra={"messageId": record.get("messageId")})
+            logger.exception(
+                "Delivery record could not be processed",
+                extra={"messageId": records[index].get("messageId"), "deliveryId": entry.deliveryId},
+            )
             return exc
 
-    with ThreadPoolExecutor(max_workers=min(10, len(records))) as pool:
-        outcomes = list(pool.map(handle, records, messages))
-    for record, outcome in zip(records, outcomes, strict=True):
-        if not _settle(record, outcome):
+    outcomes: list[list[Result]] = [[] for _ in records]  # each record's, in the order of its entries
+    if work:
+        with ThreadPoolExecutor(max_workers=min(MAX_AT_ONCE, len(work))) as pool:
+            indexes, bundled, entries = zip(*work, strict=True)
+            for index, result in zip(indexes, pool.map(handle, indexes, bundled, entries), strict=True):
+                outcomes[index].append(result)
+    for record, message, results in zip(records, messages, outcomes, strict=True):
+        if message is None:
+            settled = _settle_unreadable(record)
+        elif message.deliveryId is not None:
+            settled = _settle(record, results[0])
+        else:
+            settled = _settle_bundle(message, results)
+        if not settled:
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 
 
-def _settle(record: dict[str, Any], outcome: Outcome | Exception | None) -> bool:
+def _settle_unreadable(record: dict[str, Any]) -> bool:
+    try:
+        logger.error("Unreadable delivery message", extra={"messageId": record.get("messageId")})
+        queue.dead_letter(record.get("body", ""), "unreadable message")
+        return True
+    except Exception:
+        logger.exception("Could not settle delivery message", extra={"messageId": record.get("messageId")})
+        return False
+
+
+def _settle(record: dict[str, Any], outcome: Result) -> bool:
     """Do what the outcome asks of the queue; True when the message may be deleted."""
     try:
-        if outcome is None:
-            logger.error("Unreadable delivery message", extra={"messageId": record.get("messageId")})
-            queue.dead_letter(record.get("body", ""), "unreadable message")
-            return True
         if isinstance(outcome, Exception):
             # A fault (DynamoDB or KMS unavailable, ...): back in seconds, not after the visibility timeout.
             # An attempt it cut short is found by its unreleased lease and never sent twice (repository).
@@ -106,4 +132,26 @@ def _settle(record: dict[str, Any], outcome: Outcome | Exception | None) -> bool
         return True
     except Exception:
         logger.exception("Could not settle delivery message", extra={"messageId": record.get("messageId")})
+        return False
+
+
+def _settle_bundle(message: QueueMessage, outcomes: list[Result]) -> bool:
+    """Each delivery of a bundle that is not done goes on in a message of its own: a retry queued with its
+    delay (an early arrival is held off by the delivery's `notBefore` and hidden again), a failure's copy to
+    the DLQ. True, deleting the bundle, once all of them are queued. Else the bundle comes back whole: its
+    finished deliveries then answer as duplicates do, and no delivery is sent twice (claims)."""
+    later: dict[int, list[QueueMessage]] = {}
+    try:
+        for entry, outcome in zip(message.entries(), outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                later.setdefault(FAULT_RETRY_SECONDS, []).append(message.single(entry))
+            elif outcome.action == "retry":
+                later.setdefault(min(outcome.delay, service.SQS_MAX_DELAY), []).append(message.single(entry))
+            elif outcome.action == "dead":
+                queue.dead_letter(message.single(entry).body(), outcome.code or "dead", outcome.attempt_count)
+        for delay, singles in later.items():
+            queue.enqueue(singles, delay_seconds=delay)
+        return True
+    except Exception:
+        logger.exception("Could not settle a bundle of deliveries", extra={"tenantId": message.tenantId})
         return False
