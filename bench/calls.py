@@ -192,8 +192,9 @@ def run_fanout(quick: bool, calls: AwsCalls) -> Section:
         ["channels", "calls", "calls/channel", "wall ms", "in AWS ms", "Herald µs/channel", "calls by operation"],
         rows,
         [
-            "Expected by batches: BatchGetItem ceil(N/100), BatchWriteItem ceil(N/25), SendMessageBatch ceil(N/10), "
-            "plus the rules' Query pages; the sender then makes the per-delivery calls of benchmark 13.",
+            "Expected by batches: BatchGetItem ceil(N/100), BatchWriteItem ceil(N/25), SendMessageBatch ceil(N/50) "
+            "(ten messages a call, bundles of five deliveries), plus the rules' Query pages; the sender then makes "
+            "the per-delivery calls of benchmark 13.",
             "DynamoDB: moto in-process (its time is 'in AWS'); SQS: the queue module's client answered at once "
             "(moto's SQS is quadratic in queue depth), its SendMessageBatch calls counted there.",
             "Herald µs/channel: (wall - in AWS) / N, Herald's own work per channel: flat means it grows by "

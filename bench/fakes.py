@@ -13,7 +13,7 @@ import dataclasses
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -46,7 +46,7 @@ class FakeKms:
 
 
 class FakeChannels:
-    """herald.channels.repository: put_new, get, get_many."""
+    """herald.channels.repository: put_new, get, get_many, get_keys (a sender batch's channels)."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], channel_repository.ChannelItem] = {}
@@ -59,6 +59,9 @@ class FakeChannels:
 
     def get_many(self, tenant_id: str, channel_ids: list[str]) -> dict[str, channel_repository.ChannelItem]:
         return {cid: item for cid in channel_ids if (item := self.items.get((tenant_id, cid))) is not None}
+
+    def get_keys(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], channel_repository.ChannelItem]:
+        return {key: item for key in keys if (item := self.items.get(key)) is not None}
 
 
 class FakeDeliveries:
@@ -151,7 +154,7 @@ class FakeQueue:
         with self._lock:
             self.delayed.append((receipt_handle, seconds))
 
-    def dead_letter(self, body: str, reason: str) -> None:
+    def dead_letter(self, body: str, reason: str, attempt_count: int | None = None) -> None:
         with self._lock:
             self.dead.append((body, reason))
 
@@ -173,7 +176,10 @@ def in_memory_aws() -> Iterator[InMemoryAws]:
         (crypto, "get_crypto", lambda: sealer),
         (channel_service, "get_crypto", lambda: sealer),
         (secrets, "get_crypto", lambda: sealer),
-        *[(channel_repository, name, getattr(fakes.channels, name)) for name in ("put_new", "get", "get_many")],
+        *[
+            (channel_repository, name, getattr(fakes.channels, name))
+            for name in ("put_new", "get", "get_many", "get_keys")
+        ],
         *[
             (delivery_repository, name, getattr(fakes.deliveries, name))
             for name in ("new_shard", "put_many", "get", "claim", "record_attempt", "mark_final")
