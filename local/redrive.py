@@ -1,8 +1,10 @@
 """`make redrive [STACK=s]`: every delivery whose message is in the dead-letter queue gets another round.
 
-Each message of the DLQ names a delivery that ended `failed` or `unknown`. Its delivery is redriven by the
-same code as `POST /v1/deliveries/{id}/redrive` (herald.delivery.service.redrive): back to `queued` with
-the whole retry schedule again, a `redriven` entry in its log, and a new message on the delivery queue;
+Each message of the DLQ names a delivery that ended `failed` or `unknown` (or, moved there by SQS after
+`maxReceiveCount` receives, a bundle of deliveries or one not finished; an unfinished one is simply queued
+again, alone). A failed or unknown delivery is redriven by the same code as
+`POST /v1/deliveries/{id}/redrive` (herald.delivery.service.redrive): back to `queued` with the whole
+retry schedule again, a `redriven` entry in its log, and a new message on the delivery queue;
 then the DLQ message is deleted. A copy made before the delivery's last attempt (it was redriven or sent
 since, and a later failure left its own copy) is deleted without redriving anything. A delivery is
 redriven once per run: another copy of it seen after that is left for the next run, as is a message
@@ -40,6 +42,7 @@ from local.queue_drain import messages_once
 @dataclass
 class Tally:
     redriven: int = 0
+    requeued: int = 0  # deliveries not yet finished, whose message SQS moved here (maxReceiveCount): queued again
     stale: int = 0  # copies deleted: their delivery had moved on
     later: int = 0  # copies of a delivery already redriven in this run, left for the next run
     unreadable: int = 0  # messages that name no delivery, left for a person to read
@@ -67,9 +70,9 @@ def environment(stack: str | None) -> tuple[dict[str, str], str]:
 def redrive_dlq(dlq_url: str) -> Tally:
     """Redrive the delivery of every message in the DLQ (bounded: queue_drain.MAX_ROUNDS receives)."""
     from herald import aws
-    from herald.delivery import service
+    from herald.delivery import queue, repository, service
     from herald.errors import Conflict, DeliveryNotFound
-    from herald.models.delivery import QueueMessage
+    from herald.models.delivery import FINAL, QueueMessage
 
     sqs = aws.client("sqs")
     tally, redriven = Tally(), set[str]()
@@ -80,16 +83,28 @@ def redrive_dlq(dlq_url: str) -> Tally:
             print(f"left {message['MessageId']}: it names no delivery", file=sys.stderr)
             tally.unreadable += 1
             continue
-        if named.deliveryId in redriven:
+        # Herald's own copies name one delivery; a bundle lands here only if SQS moved it (maxReceiveCount).
+        entries = [entry for entry in named.entries() if entry.deliveryId not in redriven]
+        if not entries:
             tally.later += 1  # a later failure's copy, or a duplicate: the next run decides
             continue
-        try:
-            service.redrive(named.tenantId, named.deliveryId, attempt_count=_attempt_count(message))
-        except (Conflict, DeliveryNotFound):
-            tally.stale += 1
-        else:
-            redriven.add(named.deliveryId)
-            tally.redriven += 1
+        for entry in entries:
+            try:
+                service.redrive(named.tenantId, entry.deliveryId, attempt_count=_attempt_count(message))
+            except Conflict:
+                # Not failed or unknown. Still queued or retrying: SQS moved its message after maxReceiveCount
+                # receives (a bundle that a poison delivery kept crashing, say); alone, it goes back.
+                delivery = repository.get(named.tenantId, entry.deliveryId, consistent=True)
+                if delivery is not None and delivery.status not in FINAL:
+                    queue.enqueue([named.single(entry)])
+                    tally.requeued += 1
+                else:
+                    tally.stale += 1
+            except DeliveryNotFound:
+                tally.stale += 1
+            else:
+                redriven.add(entry.deliveryId)
+                tally.redriven += 1
         sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
     return tally
 
@@ -120,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make redrive: {exc}", file=sys.stderr)
         return 1
     print(
-        f"Redrove {tally.redriven} deliveries; deleted {tally.stale} copies whose delivery had moved on; "
+        f"Redrove {tally.redriven} deliveries; "
+        + (f"queued again {tally.requeued} unfinished ones SQS had moved here; " if tally.requeued else "")
+        + f"deleted {tally.stale} copies whose delivery had moved on; "
         f"left {tally.later + tally.unreadable} messages in {dlq_url}"
         + (f" ({tally.unreadable} name no delivery)." if tally.unreadable else ".")
     )
