@@ -186,9 +186,7 @@ def test_a_bundle_whose_retries_cannot_be_queued_comes_back_whole_and_sends_noth
     assert receiver.by_webhook_id() == {by_path["ok-1"]: 1, by_path["busy"]: 2, by_path["ok-2"]: 1}
 
 
-def test_a_bundle_sqs_moved_to_the_dlq_is_queued_again_delivery_by_delivery_by_make_redrive(
-    api, key, sender, receiver
-):
+def test_a_bundle_sqs_moved_to_the_dlq_is_queued_again_delivery_by_delivery_by_make_redrive(api, key, sender, receiver):
     # After maxReceiveCount receives (a sender that kept crashing on it), SQS moves the bundle itself to the
     # DLQ, its deliveries still queued. make redrive must not delete it as stale: each goes back alone.
     from local.redrive import redrive_dlq
