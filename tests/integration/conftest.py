@@ -195,6 +195,19 @@ def loopback_receiver(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 @pytest.fixture
+def quick_retries(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Deliveries to 127.0.0.1 allowed (the test's receivers), and retried after 1 s, three times."""
+    from herald.transport import http
+
+    monkeypatch.setenv("HERALD_EGRESS_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("HERALD_RETRY_SCHEDULE", "1,1,1")
+    get_settings.cache_clear()
+    http.get_session.cache_clear()
+    yield
+    http.get_session.cache_clear()
+
+
+@pytest.fixture
 def timers(aws: LocalAws) -> Any:
     """The timer function over the timer queue: `timers.run()` fires what is due, answers its outcomes."""
     from tests.support.timers import Timers

@@ -16,9 +16,7 @@ from typing import Any
 import pytest
 
 from herald import aws
-from herald.auth import service as auth
 from herald.settings import get_settings
-from herald.transport import http
 from local.faults import FaultInjector
 from local.records import deletable, sqs_record
 from tests.support.api import ApiClient, LambdaContext, load_handler
@@ -27,28 +25,11 @@ from tests.support.zoo import Arrival, Behaviour, ZooReceiver
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-@pytest.fixture
-def loopback(aws, monkeypatch) -> Iterator[None]:
-    monkeypatch.setenv("HERALD_EGRESS_ALLOW", "127.0.0.1")
-    monkeypatch.setenv("HERALD_RETRY_SCHEDULE", "1,1,1")
-    get_settings.cache_clear()
-    http.get_session.cache_clear()
-    yield
-    http.get_session.cache_clear()
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 
 @pytest.fixture
-def api(loopback) -> ApiClient:
-    return ApiClient()
-
-
-@pytest.fixture
-def key(loopback) -> str:
-    return auth.create_api_key("acme", "editor", "bundles").key
-
-
-@pytest.fixture
-def sender(loopback) -> Any:
+def sender() -> Any:
     return load_handler("sender")
 
 
@@ -70,7 +51,7 @@ class Answers:
 
 
 @pytest.fixture
-def receiver(loopback) -> Iterator[ZooReceiver]:
+def receiver() -> Iterator[ZooReceiver]:
     with ZooReceiver(Behaviour.KEEPALIVE, ok_answer=Answers()) as serving:
         yield serving
 
