@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MARKUP",
-    "MARKUP_NAMES",
     "VARIABLES",
     "ChannelTemplate",
     "TemplateError",
@@ -66,18 +66,25 @@ EXTRA_FILTERS = ("join", "length", "replace", "round", "trim")  # Jinja's own, k
 
 _identity: Callable[[str], str] = str
 
-# How each markup kind escapes a variable: the adapter's own escaping. Kinds not listed take plain text,
-# which their adapters escape as they always have (e-mail and Matrix HTML, Google Chat, Pushover, ...).
-MARKUP: dict[str, Callable[[str], str]] = {
-    "slack": slack.escape,  # mrkdwn: & < >
-    "discord": discord.escape_markdown,  # Markdown: a backslash before * _ ~ ` | > # [ ] <
-    "telegram": render.escape_html,  # always sent with parse_mode HTML
-    "teams": _identity,  # Adaptive Card Markdown, which Herald never escapes
-    "wecom": wecom.escape,  # WeCom's Markdown subset: a backslash before its markup characters
-    "mattermost": markdown.escape,  # CommonMark: a backslash before any punctuation that starts markup
-    "webex": markdown.escape,
-    "rocketchat": rocketchat.escape_markdown,  # its message parser's * _ ~ ` #
-    "zulip": zulip.escape_markdown,
+
+@dataclass(frozen=True)
+class Markup:
+    name: str  # what `/v1/kinds` calls it
+    escape: Callable[[str], str]  # how a variable is escaped in it: the adapter's own escaping
+
+
+# The markup kinds. Kinds not listed take plain text, which their adapters escape as they always have
+# (e-mail and Matrix HTML, Google Chat, Pushover, ...).
+MARKUP: dict[str, Markup] = {
+    "slack": Markup("Slack mrkdwn", slack.escape),  # & < >
+    "discord": Markup("Discord Markdown", discord.escape_markdown),  # a backslash before * _ ~ ` | > # [ ] <
+    "telegram": Markup("Telegram HTML", render.escape_html),  # always sent with parse_mode HTML
+    "teams": Markup("Adaptive Card Markdown", _identity),  # which Herald never escapes
+    "wecom": Markup("WeCom Markdown", wecom.escape),  # a backslash before its subset's markup characters
+    "mattermost": Markup("Mattermost Markdown", markdown.escape),  # CommonMark: before punctuation that starts markup
+    "webex": Markup("Webex Markdown", markdown.escape),
+    "rocketchat": Markup("Rocket.Chat Markdown", rocketchat.escape_markdown),  # its message parser's * _ ~ ` #
+    "zulip": Markup("Zulip Markdown", zulip.escape_markdown),
 }
 # Parts a markup kind shows as plain text all the same: Slack's header block, Discord's embed title and field
 # names. Their variables are not escaped (the adapter shows them as it always has).
@@ -88,17 +95,12 @@ PLAIN_PARTS: dict[str, frozenset[str]] = {
     "mattermost": frozenset({"title", "label"}),
     "rocketchat": frozenset({"title", "label"}),
 }
-MARKUP_NAMES = {
-    "slack": "Slack mrkdwn",
-    "discord": "Discord Markdown",
-    "telegram": "Telegram HTML",
-    "teams": "Adaptive Card Markdown",
-    "wecom": "WeCom Markdown",
-    "mattermost": "Mattermost Markdown",
-    "webex": "Webex Markdown",
-    "rocketchat": "Rocket.Chat Markdown",
-    "zulip": "Zulip Markdown",
-}
+
+
+def _escape(kind: str) -> Callable[[str], str] | None:
+    """The kind's escaping of variables; None for a plain-text kind."""
+    markup = MARKUP.get(kind)
+    return markup.escape if markup else None
 
 
 def describe(kind: str) -> dict[str, Any]:
@@ -106,7 +108,7 @@ def describe(kind: str) -> dict[str, Any]:
     return {
         "supported": True,
         "parts": ["title", "body", "fields"],
-        "markup": MARKUP_NAMES.get(kind, "plain text"),
+        "markup": markup.name if (markup := MARKUP.get(kind)) else "plain text",
         "variables": VARIABLES,
         "filters": [*FILTERS, *EXTRA_FILTERS],
     }
@@ -359,7 +361,7 @@ def render_notification(
     For a markup kind (`MARKUP`) the result is marked so its adapter does not escape it again.
     Raises TemplateError.
     """
-    escape = MARKUP.get(kind)
+    escape = _escape(kind)
     plain = PLAIN_PARTS.get(kind, frozenset())
     variables = template_variables(notification, kind=kind, channel_name=channel_name, tenant_id=tenant_id)
 
@@ -431,7 +433,7 @@ def validate_template(template: ChannelTemplate, kind: str) -> None:
     reaches for an underscored attribute. Nothing is rendered. Raises ValidationFailed naming
     `template.<part>`, the line and the column.
     """
-    env = _environment(MARKUP.get(kind))
+    env = _environment(_escape(kind))
     errors = [error for part, source in template.sources() if (error := _check(env, source, f"template.{part}"))]
     if errors:
         raise ValidationFailed(errors)
