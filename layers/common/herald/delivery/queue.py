@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -12,6 +13,7 @@ from herald.models.delivery import QueueMessage
 from herald.settings import get_settings
 
 SQS_BATCH = 10
+MAX_DELAY_SECONDS = 900  # SQS DelaySeconds
 MAX_VISIBILITY_SECONDS = 12 * 3600
 _BATCH_TRIES = 5
 
@@ -58,6 +60,16 @@ def enqueue(messages: list[QueueMessage], delay_seconds: int = 0) -> int:
     if unsent:
         raise EnqueueFailed(unsent)
     return calls
+
+
+def enqueue_after(pending: Iterable[tuple[QueueMessage, int]]) -> None:
+    """Queue each message after its delay in seconds, one `enqueue` per distinct delay. SQS delays a message
+    at most MAX_DELAY_SECONDS: one due later arrives early, and its delivery's claim hides it for the rest."""
+    by_delay: dict[int, list[QueueMessage]] = {}
+    for message, seconds in pending:
+        by_delay.setdefault(min(seconds, MAX_DELAY_SECONDS), []).append(message)
+    for seconds, messages in by_delay.items():
+        enqueue(messages, delay_seconds=seconds)
 
 
 def delay(receipt_handle: str, seconds: int) -> None:

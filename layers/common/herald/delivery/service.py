@@ -42,7 +42,6 @@ from herald.transport import http
 from herald.transport.wire import Receipt
 
 LEASE_MARGIN_SECONDS = 15.0
-SQS_MAX_DELAY = 900
 
 
 @dataclass(frozen=True)
@@ -278,8 +277,7 @@ def attempt_claimed(
         )
     except Exception:
         logger.exception("Inline attempt not recorded", extra={"deliveryId": delivery.id, "kind": delivery.kind})
-        lapse = int(_lease_seconds(get_settings())) + 1
-        queue.enqueue([QueueMessage.of(delivery)], delay_seconds=min(lapse, SQS_MAX_DELAY))
+        queue.enqueue_after([(QueueMessage.of(delivery), int(_lease_seconds(get_settings())) + 1)])
         return Outcome("ack", delivery.id, status="unknown", code="outcome_unknown", error=UNRECORDED)
 
 
@@ -468,9 +466,9 @@ def attempt_inline(
         prepare()
         with ThreadPoolExecutor(max_workers=min(10, len(claims))) as pool:
             outcomes = list(pool.map(attempt_one, claims))
-    later = [QueueMessage.of(d) for d, o in zip(deliveries, outcomes, strict=True) if o.action == "retry"]
-    for message, outcome in zip(later, [o for o in outcomes if o.action == "retry"], strict=True):
-        queue.enqueue([message], delay_seconds=min(outcome.delay, SQS_MAX_DELAY))
+    queue.enqueue_after(
+        (QueueMessage.of(d), o.delay) for d, o in zip(deliveries, outcomes, strict=True) if o.action == "retry"
+    )
     return outcomes
 
 

@@ -140,17 +140,16 @@ def _settle_bundle(message: QueueMessage, outcomes: list[Result]) -> bool:
     delay (an early arrival is held off by the delivery's `notBefore` and hidden again), a failure's copy to
     the DLQ. True, deleting the bundle, once all of them are queued. Else the bundle comes back whole: its
     finished deliveries then answer as duplicates do, and no delivery is sent twice (claims)."""
-    later: dict[int, list[QueueMessage]] = {}
+    later: list[tuple[QueueMessage, int]] = []
     try:
         for entry, outcome in zip(message.entries(), outcomes, strict=True):
             if isinstance(outcome, Exception):
-                later.setdefault(FAULT_RETRY_SECONDS, []).append(message.single(entry))
+                later.append((message.single(entry), FAULT_RETRY_SECONDS))
             elif outcome.action == "retry":
-                later.setdefault(min(outcome.delay, service.SQS_MAX_DELAY), []).append(message.single(entry))
+                later.append((message.single(entry), outcome.delay))
             elif outcome.action == "dead":
                 queue.dead_letter(message.single(entry).body(), outcome.code or "dead", outcome.attempt_count)
-        for delay, singles in later.items():
-            queue.enqueue(singles, delay_seconds=delay)
+        queue.enqueue_after(later)
         return True
     except Exception:
         logger.exception("Could not settle a bundle of deliveries", extra={"tenantId": message.tenantId})
