@@ -7,9 +7,11 @@ depends on that guarantee, so the local stack runs moto with one lock around Dyn
 
 moto also answers every Query by sorting and scanning the whole table, so a listing's cost grows with
 everything ever written, and a page of deliveries (one query per index shard) with it. The local stack
-gives its queries what DynamoDB has, an index: a table query reads its own partition, and an index query
-reads the items holding its key value, from a map rebuilt (under the write lock) only after a write.
-moto still applies every condition, sort and limit to those candidates, so answers are unchanged.
+gives its queries what DynamoDB has, an index: a table query reads its page from its own partition, whose
+string sort keys are kept in order as items come and go (so a page costs the same in a partition of ten items
+or ten thousand), and an index query reads the items holding its key value, from a map rebuilt (under the
+write lock) only after a write. moto still applies every condition, sort and limit to those candidates, so
+answers are unchanged.
 moto parses an UpdateExpression twice per UpdateItem (once to check its placeholders, once to apply it),
 and its validator deep-copies the tree before working on it: the local stack parses each distinct expression
 once and copies the tree from its pickle. moto's tree walkers rebuild their node-type map at every node, and
@@ -25,8 +27,9 @@ new thread), finds the backend by listing moto's package directory on every requ
 access-log line for every call. The local stack serves moto's app with waitress, which keeps connections
 and a pool of threads; lists the directory once; logs calls only when HERALD_LOCAL_AWS_LOG names a file;
 and hands DynamoDB's calls straight to moto's handler, as moto's in-process mock does, past Flask's
-routing and response objects. Per GetItem that is 1.3 -> 0.8 ms of the emulator's CPU (bench figures in
-docs/BENCHMARKS.md, section 12).
+routing and response objects (KMS's too, since channel reads and writes call it; and moto's listing of a
+handler's actions, by walking its class, is made once per class, not per call). Per GetItem that is 1.3 ->
+0.8 ms of the emulator's CPU (bench figures in docs/BENCHMARKS.md, section 12).
 
 In front of moto sits what it lacks and a user would try: SMS and Voice v2's SendVoiceMessage (local.sms_voice).
 """
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import bisect
 import copy
 import functools
 import inspect
@@ -52,6 +56,7 @@ from typing import Any
 
 import waitress
 from moto import backends
+from moto.core import responses as core_responses
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
@@ -59,6 +64,7 @@ from moto.dynamodb.parsing import validators
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.kms.responses import KmsResponse
 from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, create_backend_app
 
 from local import sms_voice
@@ -135,8 +141,111 @@ def _index_map(table: Table) -> IndexMap:
         return by_value
 
 
-def _candidates(table: Table, hash_key: Any, index_name: str | None, hash_conditions: Any) -> list[Item] | None:
+def _successor(prefix: str) -> str | None:
+    """The least string above every string that starts with `prefix` (None: no such string)."""
+    for end in range(len(prefix) - 1, -1, -1):
+        if ord(prefix[end]) < sys.maxunicode:
+            return prefix[:end] + chr(ord(prefix[end]) + 1)
+    return None
+
+
+def _span(order: list[str], comparison: str | None, bounds: list[str]) -> tuple[int, int] | None:
+    """The slice of sorted keys a sort-key condition keeps: contiguous for every condition a query may have."""
+    if not comparison:
+        return 0, len(order)
+    low, high = bounds[0], bounds[-1]
+    spans = {
+        "=": lambda: (bisect.bisect_left(order, low), bisect.bisect_right(order, low)),
+        "<": lambda: (0, bisect.bisect_left(order, low)),
+        "<=": lambda: (0, bisect.bisect_right(order, low)),
+        ">": lambda: (bisect.bisect_right(order, low), len(order)),
+        ">=": lambda: (bisect.bisect_left(order, low), len(order)),
+        "BETWEEN": lambda: (bisect.bisect_left(order, low), bisect.bisect_right(order, high)),
+        "BEGINS_WITH": lambda: (
+            bisect.bisect_left(order, low),
+            len(order) if (after := _successor(low)) is None else bisect.bisect_left(order, after),
+        ),
+    }
+    named = {"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}.get(comparison, comparison)
+    return spans[named]() if named in spans else None
+
+
+class _Partition(dict):  # type: ignore[type-arg]
+    """One partition's items by sort key, with its string sort keys also kept in order, as DynamoDB keeps a
+    partition: a query's page is then read from where it starts, not found by sorting the whole partition
+    (moto's way, whose cost grew with the partition). `order` is None once a key is not a string."""
+
+    def __init__(self, items: dict[DynamoType, Item]) -> None:
+        super().__init__(items)
+        keys = sorted(items, key=lambda key: key.value) if all(key.type == "S" for key in items) else None
+        self.ordered_keys: list[DynamoType] | None = keys
+        self.order: list[str] | None = None if keys is None else [key.value for key in keys]
+
+    def __setitem__(self, key: DynamoType, item: Item) -> None:
+        if key not in self and self.order is not None and self.ordered_keys is not None:
+            if key.type == "S":
+                at = bisect.bisect_left(self.order, key.value)
+                self.order.insert(at, key.value)
+                self.ordered_keys.insert(at, key)
+            else:
+                self.order = self.ordered_keys = None
+        super().__setitem__(key, item)
+
+    def pop(self, key: DynamoType, *default: Any) -> Any:
+        if key in self and self.order is not None and self.ordered_keys is not None:
+            at = bisect.bisect_left(self.order, key.value)
+            del self.order[at], self.ordered_keys[at]
+        return super().pop(key, *default)
+
+    def __delitem__(self, key: DynamoType) -> None:
+        self.pop(key)
+
+    def __reduce__(self) -> Any:  # a copy (a backup's) is a plain dict again
+        return dict, (dict(self),)
+
+    def _unordered(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a partition changes only by item")
+
+    popitem = clear = update = setdefault = __ior__ = _unordered  # type: ignore[assignment]
+
+    def window(self, table: Table, query: dict[str, Any]) -> list[Item] | None:
+        """The items a table query can see: the first `limit` its sort-key condition keeps past its start key,
+        then the partition's next item (from which moto, like DynamoDB, answers that there may be more).
+        None when the keys or the condition are not strings: then moto reads the whole partition."""
+        order, keys, objects = self.order, self.ordered_keys, query.get("range_objs") or []
+        if order is None or keys is None:
+            return None
+        if any(not isinstance(value, DynamoType) or value.type != "S" for value in objects):
+            return None
+        span = _span(order, query.get("range_comparison"), [value.value for value in objects])
+        if span is None:
+            return None
+        low, high = span
+        forward = query.get("scan_index_forward") is not False
+        if start_key := query.get("exclusive_start_key"):
+            start = (start_key.get(table.range_key_attr) or {}).get("S")
+            if not isinstance(start, str):
+                return None
+            if forward:
+                low = max(low, bisect.bisect_right(order, start))
+            else:
+                high = min(high, bisect.bisect_left(order, start))
+        if high <= low:
+            return []
+        limit = query.get("limit")
+        if limit is None:
+            chosen = keys[low:high]
+        elif forward:
+            chosen = keys[low : min(high, low + int(limit)) + (high - low >= int(limit))]
+        else:
+            first = max(low, high - int(limit)) - (high - low >= int(limit))
+            chosen = keys[max(first, 0) : high]
+        return [self[key] for key in chosen]
+
+
+def _candidates(table: Table, query: dict[str, Any]) -> list[Item] | None:
     """The items a query can match, or None when only a whole-table scan will do."""
+    hash_key, index_name, hash_conditions = query["hash_key"], query.get("index_name"), query.get("hash_key_conditions")
     if not index_name:
         if not isinstance(hash_key, DynamoType):
             return None
@@ -147,7 +256,12 @@ def _candidates(table: Table, hash_key: Any, index_name: str | None, hash_condit
                 return None
             if partition is None:
                 return []
-            return list(partition.values()) if table.range_key_attr else [partition]  # type: ignore[list-item]
+            if not table.range_key_attr:
+                return [partition]  # type: ignore[list-item]
+            if type(partition) is dict:
+                partition = table.items[hash_key] = _Partition(partition)
+            window = partition.window(table, query)
+            return list(partition.values()) if window is None else window
     if not hash_conditions:
         return None
     attribute, value = hash_conditions[0]
@@ -174,8 +288,7 @@ def index_queries() -> None:
 
     @functools.wraps(query)
     def indexed(self: Table, *args: Any, **kwargs: Any) -> Any:
-        named = signature.bind(self, *args, **kwargs).arguments
-        items = _candidates(self, named["hash_key"], named.get("index_name"), named.get("hash_key_conditions"))
+        items = _candidates(self, signature.bind(self, *args, **kwargs).arguments)
         return query(self if items is None else _Candidates(self, items), *args, **kwargs)  # type: ignore[arg-type]
 
     Table.query = indexed  # type: ignore[method-assign]
@@ -287,9 +400,12 @@ def prepare_dynamodb() -> None:
 
 
 def dispatch_cheaply() -> None:
-    """moto's backend lookup without a directory listing per request."""
+    """moto's backend lookup without a directory listing per request, and each handler class's action names
+    listed once (moto walked the class with inspect.getmembers on every call: a tenth of the emulator's time)."""
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
+    if not hasattr(core_responses.method_names_from_class, "cache_info"):
+        core_responses.method_names_from_class = functools.cache(core_responses.method_names_from_class)
 
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
@@ -298,29 +414,39 @@ WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 _NOT_SENT = frozenset({"status", "content-length"})  # the status line's, and counted again from the body
 
 
-def _dynamodb(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    """A DynamoDB call straight to moto's handler, as moto's in-process mock hands it over, and its answer as
-    moto's Flask view gives it (Flask's routing and response objects cost a fifth of the emulator's time)."""
+# The JSON-protocol services the stack calls on every request, by their X-Amz-Target prefix: straight to moto's
+# handler, as moto's in-process mock hands a call over (Flask's routing and response objects cost a fifth of
+# the emulator's time). Every other call goes through moto's app.
+_HANDLERS: dict[str, Any] = {"DynamoDB_20120810.": DynamoHandler, "TrentService.": KmsResponse}
+
+
+def handler_for(environ: dict[str, Any]) -> Any:
+    """moto's handler class for a call to one of _HANDLERS' services, else None."""
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+    return next((handler for prefix, handler in _HANDLERS.items() if target.startswith(prefix)), None)
+
+
+def _straight(handler: Any, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """A call answered by moto's handler, with the answer moto's Flask view would give."""
     request = BackendRequest(environ)
-    status, headers, body = DynamoHandler.dispatch(request, request.raw_url, dict(request.headers))
+    status, headers, body = handler.dispatch(request, request.raw_url, dict(request.headers))
     data = body.encode() if isinstance(body, str) else body
     sent = [(name, str(value)) for name, value in headers.items() if name.lower() not in _NOT_SENT]
     sent += [("Content-Length", str(len(data))), ("Access-Control-Allow-Origin", "*")]
+    if not any(name.lower() == "content-type" for name, _ in sent):
+        sent.append(("Content-Type", "text/html; charset=utf-8"))  # Flask's default, which moto's KMS answers get
     start_response(f"{int(status)} {HTTPStatus(int(status)).phrase}", sent)
     return [data]
 
 
-def is_dynamodb(environ: dict[str, Any]) -> bool:
-    return str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_20120810.")
-
-
 def application(moto: WsgiApp | None = None) -> WsgiApp:
-    """The emulator: what moto lacks (local.sms_voice), DynamoDB straight to its handler, the rest to moto's app."""
+    """The emulator: what moto lacks (local.sms_voice), DynamoDB and KMS straight to their handlers, the rest to
+    moto's app."""
     rest = moto or DomainDispatcherApplication(create_backend_app)
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if is_dynamodb(environ):
-            return _dynamodb(environ, start_response)
+        if (handler := handler_for(environ)) is not None:
+            return _straight(handler, environ, start_response)
         if sms_voice.handles(environ):
             return sms_voice.app(environ, start_response)
         return rest(environ, start_response)
