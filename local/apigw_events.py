@@ -5,6 +5,7 @@ IAM policy checks, gateway responses and reading a Lambda proxy response.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -249,6 +250,7 @@ def proxy_event(
 # ---- authorizer results
 
 
+@functools.lru_cache(maxsize=256)  # a policy's few patterns, matched on every request
 def _wildcard(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
 
