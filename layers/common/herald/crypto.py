@@ -8,16 +8,18 @@ Envelope rather than KMS Encrypt directly: configs may exceed KMS's 4 KiB plaint
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -27,6 +29,7 @@ from herald.settings import get_settings
 
 _VERSION = 1
 _NONCE_BYTES = 12
+WARM_AT_ONCE = 10  # KMS calls in flight when a page's data keys are unwrapped together
 
 
 def context_for(tenant_id: str, object_id: str) -> dict[str, str]:
@@ -35,6 +38,17 @@ def context_for(tenant_id: str, object_id: str) -> dict[str, str]:
 
 def _aad(context: Mapping[str, str]) -> bytes:
     return json.dumps(dict(sorted(context.items())), separators=(",", ":")).encode()
+
+
+def _split(blob: bytes) -> tuple[bytes, bytes, bytes]:
+    """A sealed blob's wrapped data key, nonce and ciphertext. Raises DecryptionFailed."""
+    try:
+        if blob[0] != _VERSION:
+            raise DecryptionFailed("Unknown ciphertext version.")
+        size = int.from_bytes(blob[1:3], "big")
+        return blob[3 : 3 + size], blob[3 + size : 3 + size + _NONCE_BYTES], blob[3 + size + _NONCE_BYTES :]
+    except IndexError as exc:
+        raise DecryptionFailed("Ciphertext is truncated.") from exc
 
 
 class _KeyCache:
@@ -108,16 +122,15 @@ class Crypto:
 
     def open(self, blob: bytes, context: Mapping[str, str]) -> bytes:
         """Decrypt a blob made by `seal` with the same context. Raises DecryptionFailed otherwise."""
+        wrapped, nonce, sealed = _split(blob)
+        aad = _aad(context)
+        plain_key = self._data_key(wrapped, context, aad)
         try:
-            if blob[0] != _VERSION:
-                raise DecryptionFailed("Unknown ciphertext version.")
-            size = int.from_bytes(blob[1:3], "big")
-            wrapped = blob[3 : 3 + size]
-            nonce = blob[3 + size : 3 + size + _NONCE_BYTES]
-            sealed = blob[3 + size + _NONCE_BYTES :]
-        except IndexError as exc:
-            raise DecryptionFailed("Ciphertext is truncated.") from exc
+            return AESGCM(plain_key).decrypt(nonce, sealed, aad)
+        except InvalidTag as exc:
+            raise DecryptionFailed("The stored secret could not be decrypted for this object.") from exc
 
+    def _data_key(self, wrapped: bytes, context: Mapping[str, str], aad: bytes) -> bytes:
         def unwrap() -> bytes:
             try:
                 self.kms_calls += 1
@@ -126,12 +139,30 @@ class Crypto:
                 raise DecryptionFailed("The stored secret could not be decrypted for this object.") from exc
             return plain
 
-        aad = _aad(context)
-        plain_key = self._cache.get_or_load((wrapped, aad), unwrap)
-        try:
-            return AESGCM(plain_key).decrypt(nonce, sealed, aad)
-        except InvalidTag as exc:
-            raise DecryptionFailed("The stored secret could not be decrypted for this object.") from exc
+        return self._cache.get_or_load((wrapped, aad), unwrap)
+
+    def warm(self, blobs: Iterable[tuple[bytes, Mapping[str, str]]]) -> None:
+        """Unwrap the data keys of several blobs at once, up to WARM_AT_ONCE KMS calls in flight: a page of
+        channels on a new container waits about one KMS round trip per WARM_AT_ONCE keys, not one per channel.
+        Keys already cached cost nothing; a key that cannot be unwrapped is left for `open` to report."""
+        missing = []
+        for blob, context in blobs:
+            try:
+                wrapped, _, _ = _split(blob)
+            except DecryptionFailed:
+                continue
+            aad = _aad(context)
+            if self._cache.get((wrapped, aad)) is None:
+                missing.append((wrapped, context, aad))
+        if len(missing) < 2:
+            return
+
+        def unwrap(key: tuple[bytes, Mapping[str, str], bytes]) -> None:
+            with contextlib.suppress(DecryptionFailed, BotoCoreError, ClientError):
+                self._data_key(*key)
+
+        with ThreadPoolExecutor(max_workers=min(WARM_AT_ONCE, len(missing))) as pool:
+            list(pool.map(unwrap, missing))
 
     def seal_json(self, document: Any, context: Mapping[str, str]) -> bytes:
         return self.seal(json.dumps(document, separators=(",", ":")).encode(), context)

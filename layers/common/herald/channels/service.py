@@ -292,6 +292,8 @@ def list_channels(
     """A page of channels, newest first. `kind` may be an alias; it is normalised first."""
     normalised = adapter_for(kind).kind if kind is not None else None
     items, next_token = repository.list_page(tenant_id, limit, token, normalised, enabled)
+    # A new container has none of the page's data keys: unwrap them together, not one KMS call after another.
+    get_crypto().warm((item.sealed_config, context_for(item.tenant_id, item.id)) for item in items)
     # One unreadable config must not break the list: it shows its configError, the rest as usual.
     return {"data": [_view_of(item) for item in items], "nextToken": next_token}
 
