@@ -150,24 +150,28 @@ def _successor(prefix: str) -> str | None:
 
 
 def _span(order: list[str], comparison: str | None, bounds: list[str]) -> tuple[int, int] | None:
-    """The slice of sorted keys a sort-key condition keeps: contiguous for every condition a query may have."""
-    if not comparison:
-        return 0, len(order)
-    low, high = bounds[0], bounds[-1]
-    spans = {
-        "=": lambda: (bisect.bisect_left(order, low), bisect.bisect_right(order, low)),
-        "<": lambda: (0, bisect.bisect_left(order, low)),
-        "<=": lambda: (0, bisect.bisect_right(order, low)),
-        ">": lambda: (bisect.bisect_right(order, low), len(order)),
-        ">=": lambda: (bisect.bisect_left(order, low), len(order)),
-        "BETWEEN": lambda: (bisect.bisect_left(order, low), bisect.bisect_right(order, high)),
-        "BEGINS_WITH": lambda: (
-            bisect.bisect_left(order, low),
-            len(order) if (after := _successor(low)) is None else bisect.bisect_left(order, after),
-        ),
-    }
-    named = {"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}.get(comparison, comparison)
-    return spans[named]() if named in spans else None
+    """The slice of sorted keys a sort-key condition keeps (contiguous for every condition a query may have);
+    None for a condition this does not know."""
+    low, high = (bounds[0], bounds[-1]) if bounds else ("", "")
+    match {"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}.get(comparison or "", comparison):
+        case None | "":
+            return 0, len(order)
+        case "=":
+            return bisect.bisect_left(order, low), bisect.bisect_right(order, low)
+        case "<":
+            return 0, bisect.bisect_left(order, low)
+        case "<=":
+            return 0, bisect.bisect_right(order, low)
+        case ">":
+            return bisect.bisect_right(order, low), len(order)
+        case ">=":
+            return bisect.bisect_left(order, low), len(order)
+        case "BETWEEN":
+            return bisect.bisect_left(order, low), bisect.bisect_right(order, high)
+        case "BEGINS_WITH":
+            after = _successor(low)
+            return bisect.bisect_left(order, low), len(order) if after is None else bisect.bisect_left(order, after)
+    return None
 
 
 class _Partition(dict):  # type: ignore[type-arg]
@@ -177,24 +181,20 @@ class _Partition(dict):  # type: ignore[type-arg]
 
     def __init__(self, items: dict[DynamoType, Item]) -> None:
         super().__init__(items)
-        keys = sorted(items, key=lambda key: key.value) if all(key.type == "S" for key in items) else None
-        self.ordered_keys: list[DynamoType] | None = keys
-        self.order: list[str] | None = None if keys is None else [key.value for key in keys]
+        strings = all(key.type == "S" for key in items)
+        self.order: list[str] | None = sorted(key.value for key in items) if strings else None
 
     def __setitem__(self, key: DynamoType, item: Item) -> None:
-        if key not in self and self.order is not None and self.ordered_keys is not None:
+        if self.order is not None and key not in self:
             if key.type == "S":
-                at = bisect.bisect_left(self.order, key.value)
-                self.order.insert(at, key.value)
-                self.ordered_keys.insert(at, key)
+                bisect.insort(self.order, key.value)
             else:
-                self.order = self.ordered_keys = None
+                self.order = None
         super().__setitem__(key, item)
 
     def pop(self, key: DynamoType, *default: Any) -> Any:
-        if key in self and self.order is not None and self.ordered_keys is not None:
-            at = bisect.bisect_left(self.order, key.value)
-            del self.order[at], self.ordered_keys[at]
+        if self.order is not None and key in self:
+            del self.order[bisect.bisect_left(self.order, key.value)]
         return super().pop(key, *default)
 
     def __delitem__(self, key: DynamoType) -> None:
@@ -212,10 +212,8 @@ class _Partition(dict):  # type: ignore[type-arg]
         """The items a table query can see: the first `limit` its sort-key condition keeps past its start key,
         then the partition's next item (from which moto, like DynamoDB, answers that there may be more).
         None when the keys or the condition are not strings: then moto reads the whole partition."""
-        order, keys, objects = self.order, self.ordered_keys, query.get("range_objs") or []
-        if order is None or keys is None:
-            return None
-        if any(not isinstance(value, DynamoType) or value.type != "S" for value in objects):
+        order, objects = self.order, query.get("range_objs") or []
+        if order is None or any(not isinstance(value, DynamoType) or value.type != "S" for value in objects):
             return None
         span = _span(order, query.get("range_comparison"), [value.value for value in objects])
         if span is None:
@@ -232,15 +230,13 @@ class _Partition(dict):  # type: ignore[type-arg]
                 high = min(high, bisect.bisect_left(order, start))
         if high <= low:
             return []
-        limit = query.get("limit")
-        if limit is None:
-            chosen = keys[low:high]
-        elif forward:
-            chosen = keys[low : min(high, low + int(limit)) + (high - low >= int(limit))]
+        if (limit := query.get("limit")) is None:
+            chosen = order[low:high]
         else:
-            first = max(low, high - int(limit)) - (high - low >= int(limit))
-            chosen = keys[max(first, 0) : high]
-        return [self[key] for key in chosen]
+            take = min(int(limit), high - low)
+            full = take == int(limit)  # a full page: moto reads one item more to answer LastEvaluatedKey
+            chosen = order[low : low + take + full] if forward else order[max(high - take - full, 0) : high]
+        return [self[DynamoType({"S": key})] for key in chosen]
 
 
 def _candidates(table: Table, query: dict[str, Any]) -> list[Item] | None:

@@ -91,8 +91,7 @@ def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int]
     outcomes: list[list[Result]] = [[] for _ in records]  # each record's, in the order of its entries
     if work:
         with ThreadPoolExecutor(max_workers=min(MAX_AT_ONCE, len(work))) as pool:
-            indexes, bundled, entries = zip(*work, strict=True)
-            for index, result in zip(indexes, pool.map(handle, indexes, bundled, entries), strict=True):
+            for (index, _, _), result in zip(work, pool.map(lambda item: handle(*item), work), strict=True):
                 outcomes[index].append(result)
     for record, message, results in zip(records, messages, outcomes, strict=True):
         if message is None:
