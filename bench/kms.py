@@ -1,6 +1,6 @@
 """Benchmark 5: envelope encryption under moto's KMS - seal/open cost and KMS calls for bursts of opens.
 
-The data-key cache (herald.crypto._KeyCache) should turn 100 opens of one channel's config into one KMS
+The data-key cache (herald.crypto._TtlCache) should turn 100 opens of one channel's config into one KMS
 Decrypt; 100 different channels need 100 (each sealed object has its own data key), and a page of them
 (GET /v1/channels?limit=100 on a new container) unwraps those keys together (Crypto.warm).
 """

@@ -51,17 +51,18 @@ def _split(blob: bytes) -> tuple[bytes, bytes, bytes]:
         raise DecryptionFailed("Ciphertext is truncated.") from exc
 
 
-class _KeyCache:
-    """Plain data keys by (wrapped key, context), briefly: a burst of sends costs one KMS call, not one each."""
+class _TtlCache[K, V]:
+    """Values by key for `ttl_seconds`, the `max_entries` last used: plain data keys by (wrapped key, context),
+    so a burst of sends costs one KMS call, not one each; and what sealed blobs open to."""
 
     def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 512) -> None:
         self._ttl = ttl_seconds
         self._max = max_entries
-        self._items: OrderedDict[tuple[bytes, bytes], tuple[float, bytes]] = OrderedDict()
+        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
-        self._loading: dict[tuple[bytes, bytes], threading.Lock] = {}
+        self._loading: dict[K, threading.Lock] = {}
 
-    def get(self, key: tuple[bytes, bytes]) -> bytes | None:
+    def get(self, key: K) -> V | None:
         with self._lock:
             hit = self._items.get(key)
             if hit is None or hit[0] < time.monotonic():
@@ -70,7 +71,7 @@ class _KeyCache:
             self._items.move_to_end(key)
             return hit[1]
 
-    def get_or_load(self, key: tuple[bytes, bytes], load: Callable[[], bytes]) -> bytes:
+    def get_or_load(self, key: K, load: Callable[[], V]) -> V:
         """The cached key, or `load()`'s: loaded once however many threads miss it at the same moment
         (a sender batch of ten deliveries to one channel is one KMS call, not up to ten)."""
         hit = self.get(key)
@@ -87,7 +88,7 @@ class _KeyCache:
             self._loading.pop(key, None)
         return hit
 
-    def put(self, key: tuple[bytes, bytes], value: bytes) -> None:
+    def put(self, key: K, value: V) -> None:
         with self._lock:
             self._items[key] = (time.monotonic() + self._ttl, value)
             self._items.move_to_end(key)
@@ -101,7 +102,10 @@ class Crypto:
     def __init__(self, key_id: str, kms: Any = None, cache_ttl_seconds: float = 300.0) -> None:
         self._key_id = key_id
         self._kms = kms
-        self._cache = _KeyCache(cache_ttl_seconds)
+        self._cache: _TtlCache[tuple[bytes, bytes], bytes] = _TtlCache(cache_ttl_seconds)
+        self._opened: _TtlCache[tuple[bytes, frozenset[tuple[str, str]], Callable[[Any], Any]], Any] = _TtlCache(
+            cache_ttl_seconds
+        )
         self.kms_calls = 0
 
     @property
@@ -169,6 +173,20 @@ class Crypto:
 
     def open_json(self, blob: bytes, context: Mapping[str, str]) -> Any:
         return json.loads(self.open(blob, context))
+
+    def open_as[T](self, blob: bytes, context: Mapping[str, str], read: Callable[[Any], T]) -> T:
+        """`read(open_json(blob, context))`, kept as long as a data key is: a sender sending to a channel again
+        and again opens and validates its config once, not at every delivery (bench 8: ~60 µs each).
+
+        `read` must return an immutable value and be the same object at every call (it is part of the key);
+        what it raises is not kept. The key is the blob itself, so a channel changed since is read anew.
+        """
+        key = (blob, frozenset(context.items()), read)
+        found = self._opened.get(key)
+        if found is None:
+            found = read(self.open_json(blob, context))
+            self._opened.put(key, found)
+        return found
 
 
 @cache

@@ -4,7 +4,8 @@ and scrubbing secrets out of what a provider said."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import cache, partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -144,13 +145,18 @@ def _forms(secret: str) -> set[str]:
     return forms - {""}
 
 
+@cache
+def _stored[C: ChannelConfig](model: type[C]) -> Callable[[Any], C]:
+    """The validation of a stored `model` document: one object per model, as Crypto.open_as keys on it."""
+    return partial(model.model_validate, context={"stored": True})
+
+
 def open_sealed(
     model: type[ChannelConfig], sealed: bytes, context: dict[str, str], *, prefix: str, what: str, repair: str
 ) -> ChannelConfig:
     """A stored config, decrypted and validated. Raises ConfigUnreadable naming `what` and why, then `repair`."""
     try:
-        data = get_crypto().open_json(sealed, context)
-        return model.model_validate(data, context={"stored": True})
+        return get_crypto().open_as(sealed, context, _stored(model))
     except DecryptionFailed:
         problem = "it cannot be decrypted"
     except ValidationError as exc:
