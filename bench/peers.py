@@ -30,6 +30,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ from herald.channels import service as channels
 from herald.delivery import service, usecases, worker
 from herald.models.delivery import BUNDLE_SIZE, Delivery, QueueMessage
 from herald.models.notification import Notification
+from herald.observability import metrics
 from herald.transport import http
 from tests.support.nginx import Nginx, nginx_binary
 from tests.support.pki import Pki, make_pki
@@ -64,6 +66,7 @@ from tests.support.pki import Pki, make_pki
 NAME = "receiver.herald.test"  # the certificate's name; resolved to 127.0.0.1 in this process only
 TENANT = "bench"
 ROUNDS = 5
+SQS_BATCH = 10  # the template's BatchSize: a sender invocation's messages
 SESSION_GOAL, APPRISE_GOAL_HTTPS, THROUGHPUT_GOAL, HOL_GOAL_MS = 0.8, 20.0, 300.0, 100.0
 BENCH_DEPS = ROOT / ".bench-deps"  # `make bench` installs bench/requirements.txt (Apprise) here
 APPRISE_MISSING = (
@@ -117,10 +120,18 @@ def _delivered(fakes: InMemoryAws, delivery_ids: list[str]) -> None:
 # ---- 8. peers
 
 
-def _clients(
-    fakes: InMemoryAws, nginx: Nginx, pki: Pki, notification: Notification
-) -> dict[str, Callable[[int], None]]:
-    """Per client, a function sending `count` notifications one after another (and checking they landed)."""
+@dataclass
+class _Client:
+    """One way of sending: `send(count)` is timed; `ready(count)` before it and `check()` after it are not
+    (Herald's deliveries are stored by the fan-out, not by the sender, and are checked once sent)."""
+
+    send: Callable[[int], None]
+    ready: Callable[[int], None] = lambda count: None
+    check: Callable[[], None] = lambda: None
+
+
+def _clients(fakes: InMemoryAws, nginx: Nginx, pki: Pki, notification: Notification) -> dict[str, _Client]:
+    """Per client, how it sends `count` notifications one after another."""
     host = NAME if nginx.scheme == "https" else "127.0.0.1"
     url = nginx.url("/hook", host=host)
     channel = _webhook(url)
@@ -128,18 +139,25 @@ def _clients(
     session = requests.Session()
     session.trust_env = False
     session.verify = str(pki.ca_file)
+    stored: list[str] = []
+
+    def store(count: int) -> None:
+        stored[:] = [delivery.id for delivery in _store(fakes, [channel] * count, notification)]
 
     def herald(count: int) -> None:
-        ids = [delivery.id for delivery in _store(fakes, [channel] * count, notification)]
-        for delivery_id in ids:
-            service.attempt(TENANT, delivery_id)
-        _delivered(fakes, ids)
+        # One after another, in batches as the sender gets them: its log line and metrics once per batch.
+        for start in range(0, len(stored), SQS_BATCH):
+            service.log_outcomes([service.attempt(TENANT, did) for did in stored[start : start + SQS_BATCH]])
+            metrics.flush_metrics()
 
     def plain(count: int) -> None:
         for _ in range(count):
             session.post(url, data=body, headers={"Content-Type": "application/json"}).raise_for_status()
 
-    clients = {"Herald sender path": herald, "requests.Session": plain}
+    clients = {
+        "Herald sender path": _Client(herald, ready=store, check=lambda: _delivered(fakes, stored)),
+        "requests.Session": _Client(plain),
+    }
     apprise = _apprise()
     if apprise is not None:
         notifier = apprise.Apprise()
@@ -150,7 +168,7 @@ def _clients(
                 if not notifier.notify(title=notification.title, body=notification.body):
                     raise RuntimeError("Apprise reported a failed notify")
 
-        clients["Apprise"] = peer
+        clients["Apprise"] = _Client(peer)
     return clients
 
 
@@ -175,22 +193,26 @@ def _peers(fakes: InMemoryAws, quick: bool) -> tuple[Section, dict[str, float]]:
             )
             for scheme in ("http", "https")
         }  # fmt: skip
-        sends = {
-            f"{scheme}/{name}": send
+        clients = {
+            f"{scheme}/{name}": client
             for scheme, nginx in servers.items()
-            for name, send in _clients(fakes, nginx, pki, notification).items()
+            for name, client in _clients(fakes, nginx, pki, notification).items()
         }
-        for send in sends.values():
-            send(1)  # warm-up: connects once, the first use of each code path
-        names = list(sends)
+        for client in clients.values():  # warm-up: connects once, the first use of each code path
+            client.ready(1)
+            client.send(1)
+            client.check()
+        names = list(clients)
         for round_number in range(ROUNDS):
             shift = round_number % len(names)
             for key in names[shift:] + names[:shift]:
-                n = apprise_count if key.endswith("Apprise") else count
+                n, client = (apprise_count if key.endswith("Apprise") else count), clients[key]
+                client.ready(n)
                 wall, process = time.perf_counter(), time.process_time()
-                sends[key](n)
+                client.send(n)
                 per_request.setdefault(key, []).append((time.perf_counter() - wall) / n)
                 cpu.setdefault(key, []).append((time.process_time() - process) / n)
+                client.check()
 
     rows: list[list[Any]] = []
     data: dict[str, Any] = {"requests_per_round": count, "apprise_per_round": apprise_count, "rounds": ROUNDS}
@@ -277,6 +299,7 @@ def _batches(fakes: InMemoryAws, channel_ids: list[str], notification: Notificat
     for start in range(0, len(messages), batch):
         records = [_record(message) for message in messages[start : start + batch]]
         answer = worker.process_batch(records, remaining_ms=lambda: 60_000)
+        metrics.flush_metrics()  # as the sender's handler does after each batch
         if answer["batchItemFailures"]:
             raise RuntimeError(f"sender reported failures: {answer}")
     wall = time.perf_counter() - started
@@ -345,6 +368,7 @@ def _head_of_line(fakes: InMemoryAws, quick: bool) -> Section:
         def wait_true() -> None:
             body = {"channelIds": channel_ids, "notification": notification.to_wire()}
             status, answer = usecases.send_notification(TENANT, body, wait=True)
+            metrics.flush_metrics()  # as the API's handler does after each request
             if status != 200 or not all(entry["success"] for entry in answer["deliveries"]):
                 raise RuntimeError(f"?wait=true answered {status}: {answer}")
 

@@ -25,6 +25,7 @@ from herald.channels import service as channels
 from herald.delivery import repository, service, worker
 from herald.models.delivery import Delivery, QueueMessage
 from herald.models.notification import Notification
+from herald.observability import metrics
 from herald.settings import get_settings
 from herald.transport import http
 
@@ -79,6 +80,7 @@ def _run_batch(
     if before is not None:
         before()
     answer = worker.process_batch(records, remaining_ms=lambda: 60_000)
+    metrics.flush_metrics()  # as the sender's handler does after each batch
     wall = time.perf_counter() - started
     made = calls.snapshot() - counted
     if answer["batchItemFailures"]:

@@ -1,11 +1,12 @@
 """The CloudWatch metrics Herald's code emits (namespace Herald), read from its source (ast).
 
-A metric is emitted by `single_metric(name=...)` or, several in one document, by `add_metric(name=...)`
-- directly with a literal name, or through a small wrapper (`_metric(name, kind)`) whose callers pass the
-name as a literal or through a variable bound to an expression of literals
-(`{"delivered": "DeliverySucceeded"}.get(status, "DeliveryFailed")`). Its dimensions are the
-`add_dimension(name=...)` calls in the same `with` block (for `add_metric`, the same function), plus
-`service`, which Powertools adds; handlers with `capture_cold_start_metric=True` emit ColdStart by function_name.
+A metric is emitted by `single_metric(name=...)`, several in one document by `add_metric(name=...)`,
+or by kind by `by_kind.add_metric(name=..., kind=...)` - directly with a literal name, or through a small
+wrapper (`_metric(name, kind)`) whose callers pass the name as a literal or through a variable bound to an
+expression of literals (`{"delivered": "DeliverySucceeded"}.get(status, "DeliveryFailed")`). Its
+dimensions are the `add_dimension(name=...)` calls in the same `with` block (for `add_metric`, the same
+function; `kind` for `by_kind`), plus `service`, which Powertools adds; handlers with
+`capture_cold_start_metric=True` emit ColdStart by function_name.
 """
 
 from __future__ import annotations
@@ -53,13 +54,15 @@ def _emitted_in(tree: ast.Module) -> dict[str, frozenset[str]]:
             continue
         params = [arg.arg for arg in function.args.args]
         for call in ast.walk(function):
-            # Several metrics in one document (EphemeralMetrics): the function's add_dimension calls are theirs.
+            # Several metrics in one document (EphemeralMetrics): the function's add_dimension calls are theirs;
+            # by kind (observability.by_kind): the call's `kind=`.
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "add_metric":
                 name = _keyword(call, "name")
+                dims = _dimensions(function) | ({"kind"} if _keyword(call, "kind") is not None else set())
                 if isinstance(name, ast.Constant) and isinstance(name.value, str):
-                    emitted[name.value] = _dimensions(function)
+                    emitted[name.value] = dims
                 elif isinstance(name, ast.Name) and name.id in params:
-                    wrappers[function.name] = (params.index(name.id), _dimensions(function))
+                    wrappers[function.name] = (params.index(name.id), dims)
         for block in ast.walk(function):
             if not isinstance(block, ast.With):
                 continue

@@ -51,8 +51,8 @@ def set_clock(clock: Callable[[], datetime] | None) -> None:
 
 
 def iso(moment: datetime | None = None) -> str:
-    moment = moment or utcnow()
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    moment = (moment or utcnow()).astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def iso_at(seconds: float) -> str:

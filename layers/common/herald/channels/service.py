@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
@@ -30,7 +29,7 @@ from herald.ids import new_id
 from herald.models.channel import Channel, ChannelWrite
 from herald.models.config import SECRET_PLACEHOLDER, ChannelConfig
 from herald.models.template import ChannelTemplate
-from herald.observability import NAMESPACE, logger
+from herald.observability import by_kind, logger
 from herald.providers import service as providers
 from herald.secrets import (
     canonical_keys,
@@ -142,8 +141,7 @@ def _view_of(item: ChannelItem) -> dict[str, Any]:
         return to_view(_domain(item, _open(item)))
     except ConfigUnreadable as exc:
         logger.warning("Channel config unreadable", extra={"channelId": item.id, "kind": item.kind})
-        with single_metric(name="ChannelConfigUnreadable", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as m:
-            m.add_dimension(name="kind", value=item.kind)
+        by_kind.add_metric(name="ChannelConfigUnreadable", kind=item.kind)
         return {**_view(item, None), "configError": exc.message}
 
 
@@ -275,7 +273,7 @@ def with_provider_credentials(tenant_id: str, config: ChannelConfig) -> ChannelC
 def replace_config(channel: Channel, config: ChannelConfig) -> Channel:
     from dataclasses import replace
 
-    return replace(channel, config=config)
+    return channel if config is channel.config else replace(channel, config=config)
 
 
 def get_channel(tenant_id: str, channel_id: str) -> dict[str, Any]:

@@ -66,6 +66,7 @@ def test_email(tenant_id: str, body: Any) -> tuple[bool, dict[str, Any]]:
     delivery = service.new_delivery(tenant_id, None, "email", test_notification("email"))
     [claimed] = service.put_claimed([delivery])
     outcome = service.attempt_claimed(claimed, allow_retry=False, config=config)
+    service.log_outcomes([outcome])
     return _test_result(outcome, f"Test email sent to {request.email}")
 
 

@@ -93,6 +93,7 @@ def process_batch(records: list[dict[str, Any]], remaining_ms: Callable[[], int]
         with ThreadPoolExecutor(max_workers=min(MAX_AT_ONCE, len(work))) as pool:
             for (index, _, _), result in zip(work, pool.map(lambda item: handle(*item), work), strict=True):
                 outcomes[index].append(result)
+        service.log_outcomes(result for results in outcomes for result in results if isinstance(result, Outcome))
     for record, message, results in zip(records, messages, outcomes, strict=True):
         if message is None:
             settled = _settle_unreadable(record)
