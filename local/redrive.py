@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings, dlq_url = environment(args.stack)
         use_environment(settings)
-        # Redrives print their EMF metric (single_metric ignores POWERTOOLS_METRICS_DISABLED): that line
-        # is for Lambda's log in AWS; on this terminal it would only bury the answer.
+        # Whatever a redrive prints (its log line and, should anything write the metrics by kind, their EMF
+        # document) is for Lambda's log in AWS; on this terminal it would only bury the answer.
         with contextlib.redirect_stdout(io.StringIO()):
             tally = redrive_dlq(dlq_url)
     except ApiKeyError as exc:
