@@ -376,9 +376,14 @@ class _Recorder:
                 raise
             # The delivery was redriven or taken over meanwhile; its new owner records what happens next.
             logger.warning("Attempt outcome not recorded: lease lost", extra={"deliveryId": delivery.id})
-            success = status == "delivered"
             return Outcome(
-                "ack", delivery.id, success=success, status=status, error=error, code=code, kind=delivery.kind
+                "ack",
+                delivery.id,
+                success=status == "delivered",
+                status=status,
+                error=error,
+                code=code,
+                kind=delivery.kind,
             )
         metric = {"delivered": "DeliverySucceeded", "retrying": "DeliveryRetried"}.get(status, "DeliveryFailed")
         failure = {"delivered": 0, "failed": 1}.get(status)
