@@ -1,12 +1,13 @@
 """The AWS API calls Herald's code makes, read from its source (ast), as IAM action names.
 
-A function reaches the herald modules its handler imports, transitively (lazy imports included). In
-each module a call `<receiver>.<operation>(...)` counts when the module obtains a client or table of
-a service (`aws.client("sqs")`, `db.table()`) and `<operation>` is one of that service's operations
-in botocore's own model; `aws_messaging.call(ctx, aws_messaging.SES, "send_email", ...)` names its
-service and operation outright (`aws_messaging.answer(..., role=...)` is made as a customer's role, which
-the customer grants, not Herald's). This over-approximates per function (a module's every call counts
-for each function that imports it), which is the safe side for "is this granted action ever used".
+A function reaches the herald modules its handler imports, transitively (lazy imports included, and
+`importlib.import_module` of a package's modules by name). In each module a call
+`<receiver>.<operation>(...)` counts when the module obtains a client or table of a service
+(`aws.client("sqs")`, `db.table()`) and `<operation>` is one of that service's operations in botocore's own
+model; `aws_messaging.call(ctx, aws_messaging.SES, "send_email", ...)` names its service and operation
+outright (`aws_messaging.answer(..., role=...)` is made as a customer's role, which the customer grants, not
+Herald's). This over-approximates per function (a module's every call counts for each function that imports
+it), which is the safe side for "is this granted action ever used".
 """
 
 from __future__ import annotations
@@ -82,9 +83,25 @@ def module_path(module: str) -> Path | None:
     return None
 
 
+def _dynamic_imports(node: ast.Call) -> list[str]:
+    """`importlib.import_module(f"herald.adapters.{name}")`: every module of that package (the registry's
+    adapters, imported when their kind is first used), the safe side again."""
+    func, args = node.func, node.args
+    if not (isinstance(func, ast.Attribute) and func.attr == "import_module" and args):
+        return []
+    first = args[0].values[0] if isinstance(args[0], ast.JoinedStr) and args[0].values else None
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.endswith(".")):
+        return []
+    package = first.value.removesuffix(".")
+    folder = PACKAGE_ROOT.joinpath(*package.split("."))
+    return [f"{package}.{path.stem}" for path in sorted(folder.glob("*.py")) if path.stem != "__init__"]
+
+
 def _imports(tree: ast.AST, module: str, is_package: bool) -> Iterator[str]:
     package = module if is_package else module.rpartition(".")[0]
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            yield from _dynamic_imports(node)
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
