@@ -72,20 +72,22 @@ class _TtlCache[K, V]:
             return hit[1]
 
     def get_or_load(self, key: K, load: Callable[[], V]) -> V:
-        """The cached key, or `load()`'s: loaded once however many threads miss it at the same moment
+        """The cached value, or `load()`'s: loaded once however many threads miss it at the same moment
         (a sender batch of ten deliveries to one channel is one KMS call, not up to ten)."""
         hit = self.get(key)
         if hit is not None:
             return hit
         with self._lock:
             loading = self._loading.setdefault(key, threading.Lock())
-        with loading:
-            hit = self.get(key)
-            if hit is None:
-                hit = load()
-                self.put(key, hit)
-        with self._lock:
-            self._loading.pop(key, None)
+        try:
+            with loading:
+                hit = self.get(key)
+                if hit is None:
+                    hit = load()
+                    self.put(key, hit)
+        finally:  # a load that raised leaves nothing behind either
+            with self._lock:
+                self._loading.pop(key, None)
         return hit
 
     def put(self, key: K, value: V) -> None:
@@ -182,11 +184,7 @@ class Crypto:
         what it raises is not kept. The key is the blob itself, so a channel changed since is read anew.
         """
         key = (blob, frozenset(context.items()), read)
-        found = self._opened.get(key)
-        if found is None:
-            found = read(self.open_json(blob, context))
-            self._opened.put(key, found)
-        return found
+        return self._opened.get_or_load(key, lambda: read(self.open_json(blob, context)))
 
 
 @cache
