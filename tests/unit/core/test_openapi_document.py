@@ -69,3 +69,11 @@ def test_every_example_fits_the_schema_it_illustrates(operation: dict[str, Any])
 
 def test_the_committed_document_is_served_at_the_root() -> None:
     assert DOCUMENT["servers"] == [{"url": "/"}]
+
+
+def test_the_channel_listings_kind_filter_names_every_kind_and_alias() -> None:
+    from herald.adapters import registry
+
+    (kind,) = [p for p in DOCUMENT["paths"]["/v1/channels"]["get"]["parameters"] if p["name"] == "kind"]
+    every_name = {name for adapter in registry.ADAPTERS.values() for name in (adapter.kind, *adapter.aliases)}
+    assert set(kind["schema"]["enum"]) == every_name and {"victorops", "phone", "webhook"} <= every_name

@@ -2,7 +2,7 @@
 
 An adapter's module is imported when its kind is first asked for: a sender delivering to webhooks imports
 the webhook adapter, not all 35 (~40 ms of its cold start, BENCHMARKS.md section 11). Going through every
-adapter (`ADAPTERS.values()`, `find` by alias) imports them all.
+adapter (`ADAPTERS.values()`, `find` by an alias) imports them all.
 """
 
 from __future__ import annotations
@@ -94,5 +94,11 @@ def _by_name() -> Mapping[str, Adapter]:
 
 
 def find(name: str) -> Adapter | None:
-    """The adapter for a kind or alias, case-insensitively (`SLACK`, `phone`, `ops_email`)."""
-    return _by_name().get(name.strip().lower()) if isinstance(name, str) else None
+    """The adapter for a kind or alias, case-insensitively (`SLACK`, `phone`, `ops_email`).
+
+    A kind's own name imports that adapter alone; an alias, or a name that is neither, reads them all.
+    """
+    if not isinstance(name, str):
+        return None
+    wanted = name.strip().lower()
+    return get(wanted) if wanted in _CLASSES else _by_name().get(wanted)
