@@ -163,7 +163,7 @@ def test_writes_refused_every_time_end_in_the_throttling_error_not_a_loop(api, k
 def refuse_next_batch_writes(count: int, refusal: str) -> None:
     """DynamoDB's two answers to writes beyond a partition's throughput, for the next `count` BatchWriteItem
     calls: a ThrottlingException, or every item handed back unprocessed (moto has neither)."""
-    client = db.table().meta.client
+    client = db.table().client
     if refusal == "ThrottlingException":
         FaultInjector({"dynamodb.BatchWriteItem": 1.0}, limit=count, code="ThrottlingException").attach(client)
         return
@@ -211,7 +211,7 @@ def test_a_write_that_fails_part_way_takes_out_what_it_wrote(api, key, monkeypat
             if puts[0] > 1:
                 raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "test"}}, model.name)
 
-    db.table().meta.client.meta.events.register_first("before-call.dynamodb.BatchWriteItem", refuse_after_the_first)
+    db.table().client.meta.events.register_first("before-call.dynamodb.BatchWriteItem", refuse_after_the_first)
 
     with pytest.raises(ClientError):
         seed(channel, 30)  # 25 written, then 5 refused twice

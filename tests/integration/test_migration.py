@@ -80,7 +80,7 @@ def test_a_migration_that_stops_half_way_is_finished_by_the_next_and_the_api_rea
     ]
     write_raw(old)
     cut = FaultInjector({"dynamodb.DeleteItem": 1.0}, limit=1)  # the first move stops between its two writes
-    cut.attach(db.table().meta.client)
+    cut.attach(db.table().client)
 
     with pytest.raises(ClientError):
         migrate.migrate()

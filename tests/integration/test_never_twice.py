@@ -63,7 +63,7 @@ class Outage:
         self.calls = calls
         self.started = False
         aws.table(get_settings().table_name)  # the sender's table resource, made before the send
-        self.injector.attach(aws.table(get_settings().table_name).meta.client)
+        self.injector.attach(aws.table(get_settings().table_name).client)
 
     def start(self, _arrival: Any) -> None:
         if not self.started:  # the first request only

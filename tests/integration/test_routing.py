@@ -253,7 +253,7 @@ def test_fan_out_to_1000_channels_is_bounded(api, key, aws):
 
     for service in ("sqs", "dynamodb"):
         herald_aws.client(service).meta.events.register("before-call.*.*", count)
-    table().meta.client.meta.events.register("before-call.*.*", count)
+    table().client.meta.events.register("before-call.*.*", count)
     reply = api.post("/v1/events", key=key, body=DOWN)
     assert reply.status == 202
     assert len(reply.json["deliveries"]) == 1000

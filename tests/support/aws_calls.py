@@ -36,7 +36,7 @@ IAM_PREFIX = {
     "sts": "sts",
 }
 
-# Calls of the boto3 resource layer (not client operations) and the client operations they make.
+# Calls of a table that are not client operations (boto3's batch writer) and the client operations they make.
 RESOURCE_METHODS = {"batch_writer": "BatchWriteItem"}
 
 # Libraries Herald hands a client to, and the operations they make with it (from their source).
@@ -45,8 +45,12 @@ LIBRARY_CALLS = {
     "DynamoDBPersistenceLayer": ("dynamodb", ("GetItem", "PutItem", "UpdateItem", "DeleteItem")),
 }
 
-# Expressions that yield a DynamoDB table (boto3 resource) rather than naming a service.
+# Expressions that yield a DynamoDB table (`herald.aws.Table`) rather than naming a service.
 TABLE_GETTERS = {"table"}
+
+# Classes whose calls are made for their callers, where they are counted (`db.table().get_item(...)`):
+# `herald.aws.Table` fills in a table's name and nothing else; counting its `scan` would grant every function.
+PASS_THROUGH = {"herald.aws": "Table"}
 
 
 # API operations IAM authorises under other actions: a batch as its single form, a transaction as the
@@ -157,6 +161,12 @@ def module_calls(module: str) -> list[Call]:
     if path is None:
         return []
     tree = ast.parse(path.read_text())
+    skipped = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and node.name == PASS_THROUGH.get(module)
+        for inner in ast.walk(node)
+    }
     services: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
@@ -173,6 +183,8 @@ def module_calls(module: str) -> list[Call]:
             found.append(Call(f"{IAM_PREFIX[service]}:{action}", module, line, operation))
 
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Name) and node.id in LIBRARY_CALLS:
             service, names = LIBRARY_CALLS[node.id]
             for operation in names:

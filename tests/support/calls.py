@@ -32,7 +32,7 @@ def herald_clients() -> list[Any]:
     """The process's cached DynamoDB, SQS and KMS clients (made now if they were not yet)."""
     from herald import aws, crypto, db
 
-    return [db.table().meta.client, aws.client("sqs"), crypto.get_crypto().kms]
+    return [db.table().client, aws.client("sqs"), crypto.get_crypto().kms]
 
 
 def messaging_clients() -> list[Any]:

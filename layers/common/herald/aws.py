@@ -36,10 +36,57 @@ def client(service: str) -> Any:
         return _session().client(service, config=_CONFIG)
 
 
+class Table:
+    """One DynamoDB table, read and written with plain Python values, as boto3's `Table` resource is.
+
+    The calls are a DynamoDB client's with the table's name filled in; `client` carries the hooks boto3's
+    resource registers (`boto3.dynamodb.transform`): parameters copied, `Key`/`Attr` conditions turned into
+    expressions, values serialised on the way out and deserialised on the way back. Without the resource's
+    model and generated classes, a cold start makes its table ~13 ms sooner (BENCHMARKS.md section 11).
+    """
+
+    def __init__(self, client: Any, name: str) -> None:
+        from boto3.dynamodb.transform import TransformationInjector, copy_dynamodb_params
+
+        injector = TransformationInjector()
+        events = client.meta.events
+        events.register("provide-client-params.dynamodb", copy_dynamodb_params)
+        events.register("before-parameter-build.dynamodb", injector.inject_condition_expressions)
+        events.register("before-parameter-build.dynamodb", injector.inject_attribute_value_input)
+        events.register("after-call.dynamodb", injector.inject_attribute_value_output)
+        self.client, self.name = client, name
+
+    def get_item(self, **params: Any) -> Any:
+        return self.client.get_item(TableName=self.name, **params)
+
+    def put_item(self, **params: Any) -> Any:
+        return self.client.put_item(TableName=self.name, **params)
+
+    def update_item(self, **params: Any) -> Any:
+        return self.client.update_item(TableName=self.name, **params)
+
+    def delete_item(self, **params: Any) -> Any:
+        return self.client.delete_item(TableName=self.name, **params)
+
+    def query(self, **params: Any) -> Any:
+        return self.client.query(TableName=self.name, **params)
+
+    def scan(self, **params: Any) -> Any:
+        return self.client.scan(TableName=self.name, **params)
+
+    def batch_writer(self) -> Any:
+        """boto3's buffered BatchWriteItem writer (unprocessed items sent again), for bulk loads."""
+        from boto3.dynamodb.table import BatchWriter
+
+        return BatchWriter(self.name, self.client)
+
+
 @cache
-def table(name: str) -> Any:
+def table(name: str) -> Table:
+    """The table `name` on a client of its own: the shared `client("dynamodb")` speaks DynamoDB's typed
+    values ({"S": ...}), which Powertools' idempotency layer expects; this one plain Python values."""
     with _MAKING:
-        return _session().resource("dynamodb", config=_CONFIG).Table(name)
+        return Table(_session().client("dynamodb", config=_CONFIG), name)
 
 
 def reset() -> None:

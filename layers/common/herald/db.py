@@ -18,7 +18,7 @@ from herald.errors import InvalidRequest
 from herald.settings import get_settings
 
 
-def table() -> Any:
+def table() -> aws.Table:
     return aws.table(get_settings().table_name)
 
 
@@ -86,7 +86,7 @@ def merged_index_page(
 
     before = decode_cursor(token, scope) if token else None
     upper = min((key for key in (before, below_key) if key is not None), default=None)
-    client, name = table().meta.client, table().name
+    client, name = table().client, table().name
 
     # A key condition holds one comparison: both bounds take BETWEEN, which includes its upper end, so an
     # entry at that end may come back, and is dropped.
@@ -151,7 +151,7 @@ def _sort_key(item: dict[str, Any]) -> str:
 
 def batch_get(keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The items of `keys` in that order (BatchGetItem, 100 keys a call); missing ones are left out."""
-    client, name = table().meta.client, table().name  # a resource's client (de)serialises values itself
+    client, name = table().client, table().name  # the table's client (de)serialises values itself
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for start in range(0, len(keys), 100):
         request: dict[str, Any] = {name: {"Keys": list(keys[start : start + 100])}}
@@ -167,7 +167,7 @@ def batch_get(keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def batch_write(requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One BatchWriteItem of up to 25 `PutRequest`/`DeleteRequest`s; the ones DynamoDB handed back unprocessed."""
-    client, name = table().meta.client, table().name
+    client, name = table().client, table().name
     answer = client.batch_write_item(RequestItems={name: list(requests)})
     return list(answer.get("UnprocessedItems", {}).get(name, []))
 

@@ -151,7 +151,7 @@ def delete_key_if_unchanged(tenant_id: str, key_id: str, version: int) -> bool:
     False when another deletion came first (read again and decide again). Raises ClientError otherwise.
     """
     pk = db.tenant_pk(tenant_id)
-    client = db.table().meta.client
+    client = db.table().client
     try:
         client.transact_write_items(
             TransactItems=[
