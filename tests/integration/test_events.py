@@ -163,6 +163,22 @@ def test_given_a_custom_domain_when_the_openapi_sample_runs_then_servers_is_the_
     assert json.loads(response["body"])["servers"] == [{"url": "/"}]
 
 
+def test_given_a_stage_when_swagger_ui_is_asked_for_then_its_page_shows_the_served_document(aws):
+    event = sample("api-openapi.json")
+    event["path"] = event["resource"] = "/v1/docs"
+    event["requestContext"]["resourcePath"] = "/v1/docs"
+    event["requestContext"]["path"] = "/dev/v1/docs"
+
+    response = invoke(aws, "ApiFunction", event)
+
+    assert response["statusCode"] == 200
+    assert response["multiValueHeaders"]["Content-Type"] == ["text/html"]
+    page = response["body"]
+    assert "<title>Swagger UI</title>" in page and "SwaggerUIBundle" in page
+    served = invoke(aws, "ApiFunction", sample("api-openapi.json"))["body"]
+    assert served.replace("</", "<\\/") in page  # the very document /v1/openapi.json serves, stage and all
+
+
 def test_given_an_editor_when_the_create_channel_sample_runs_then_the_channel_is_stored_and_listed(aws):
     auth.ensure_tenant("dev")
 
