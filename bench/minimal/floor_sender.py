@@ -2,14 +2,18 @@
 
 Beside the minimal handler's boto3, Powertools Logger and one GetItem: the three clients a sender's first
 batch makes (DynamoDB, SQS, KMS) from one session, Powertools Metrics, a pydantic model validating each
-record and urllib3's pool manager (the HTTP library of Herald's transport). Benchmark 11 reports the sender
-against this floor too, so what Herald's own code costs is told apart from what its libraries do.
+record, and urllib3's pool manager (the HTTP library of Herald's transport) with certifi's roots loaded: a
+sender verifies receivers' certificates, and a pool loads its roots at its first HTTPS connection, which this
+sample batch does not make. Benchmark 11 reports the sender against this floor too, so what Herald's own code
+costs is told apart from what its libraries do.
 """
 
 import os
+import ssl
 from typing import Any
 
 import boto3
+import certifi
 import urllib3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -19,7 +23,7 @@ logger = Logger()
 metrics = Metrics(namespace="HeraldBench", service="floor")
 session = boto3.session.Session()
 dynamodb, sqs, kms = (session.client(service) for service in ("dynamodb", "sqs", "kms"))
-http = urllib3.PoolManager()
+http = urllib3.PoolManager(ssl_context=ssl.create_default_context(cafile=certifi.where()))
 
 
 class Record(BaseModel):
