@@ -103,13 +103,19 @@ def run(quick: bool) -> Section:
             if quick:
                 specs = {name: specs[name] for name in ("ApiFunction", "SenderFunction")}
             sender = deployment.functions["SenderFunction"]
-            events = {name: ROOT / "events" / EVENTS.get(name, EVENTS["SenderFunction"]) for name in specs}
-            for name, handler in [(MINIMAL, "app.handler"), *FLOORS.values()]:
+            # bench/minimal's handlers: name -> (handler, the function whose sample event it is invoked with)
+            baselines = {MINIMAL: ("app.handler", "SenderFunction")} | {
+                floor: (handler, function) for function, (floor, handler) in FLOORS.items()
+            }
+            for name, (handler, _) in baselines.items():
                 specs[name] = dataclasses.replace(
                     sender, logical_id=name, code_dir=ROOT / "bench" / "minimal", handler=handler
                 )
-            events[MINIMAL] = events[FLOORS["SenderFunction"][0]] = ROOT / "events" / EVENTS["SenderFunction"]
-            events[FLOORS["ApiFunction"][0]] = ROOT / "events" / EVENTS["ApiFunction"]
+            sample_of = {name: function for name, (_, function) in baselines.items()}
+            events = {
+                name: ROOT / "events" / EVENTS.get(sample_of.get(name, name), EVENTS["SenderFunction"])
+                for name in specs
+            }
             envs = {}
             for name, spec in specs.items():
                 env = function_environment(spec, endpoint_url=emulator.endpoint)

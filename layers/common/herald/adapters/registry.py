@@ -93,6 +93,11 @@ def _by_name() -> Mapping[str, Adapter]:
     return {name: adapter for adapter in ADAPTERS.values() for name in (adapter.kind, *adapter.aliases)}
 
 
+def names() -> list[str]:
+    """Every kind and alias `find` answers to, sorted (reads every adapter)."""
+    return sorted(_by_name())
+
+
 def find(name: str) -> Adapter | None:
     """The adapter for a kind or alias, case-insensitively (`SLACK`, `phone`, `ops_email`).
 

@@ -23,8 +23,7 @@ router = Router()
 def _kind_names(schema: dict[str, Any]) -> None:
     """The `kind` filter's enum, filled in when the OpenAPI document is made: naming every alias imports
     every adapter, which a cold start answering one request does not need (BENCHMARKS.md section 11)."""
-    every = registry.ADAPTERS.values()
-    schema["enum"] = sorted({name for adapter in every for name in (adapter.kind, *adapter.aliases)})
+    schema["enum"] = registry.names()
 
 
 ChannelBody = Annotated[ChannelWrite, Body(description="The channel; `config` follows the kind's schema")]
